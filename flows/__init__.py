@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers that run the ``sentiment`` steps as tasks."""

@@ -1,0 +1,5 @@
+"""Stance classification: the model interface, the models, and the classify step."""
+
+from sentiment.classify.model import Classifier, Prediction, available_classifiers, load_classifier
+
+__all__ = ["Classifier", "Prediction", "available_classifiers", "load_classifier"]

@@ -1,0 +1,65 @@
+"""The classifier interface every stance model implements, and the registry that loads one.
+
+A classifier turns a batch of texts (each with an optional thread title for context) into one
+label and four probabilities per text, ordered as ``LABELS``, and names itself with a
+``model_version`` that is stored beside every stance it produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sentiment.settings import LABELS
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One text's stance: the four probabilities (``LABELS`` order) and the winning label."""
+
+    probs: tuple[float, float, float, float]
+
+    @property
+    def label(self) -> str:
+        return LABELS[max(range(len(LABELS)), key=self.probs.__getitem__)]
+
+    @property
+    def confidence(self) -> float:
+        return max(self.probs)
+
+
+class Classifier(Protocol):
+    """What the classify step needs from a model."""
+
+    model_version: str
+
+    def predict(
+        self, texts: Sequence[str], titles: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
+        """Stances for ``texts``; ``titles[i]`` is the thread title text ``i`` answers, if known."""
+        ...
+
+
+def _baseline() -> Classifier:
+    from sentiment.classify.baseline import RuleBaseline
+
+    return RuleBaseline()
+
+
+_REGISTRY: dict[str, Callable[[], Classifier]] = {"baseline": _baseline}
+
+
+def available_classifiers() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def load_classifier(name: str) -> Classifier:
+    """The classifier registered under ``name`` (see ``available_classifiers``)."""
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown classifier {name!r}; choose one of {', '.join(available_classifiers())}"
+        ) from None
+    return factory()

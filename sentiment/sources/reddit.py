@@ -1,0 +1,115 @@
+"""Reddit threads in the shape of ``GET /comments/{id}.json``: a listing pair, post then comments.
+
+``parse_thread`` reads that body; ``RedditSnapshot`` serves saved bodies from a folder. The live
+praw client hands the same body to the same parser.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sentiment.records import Document, Parsed, make_doc_id
+from sentiment.sources import ParseError
+from sentiment.text import normalize, unescape_entities
+
+SOURCE = "reddit"
+REDDIT_URL = "https://www.reddit.com"
+_GONE = ("[deleted]", "[removed]")
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), tz=timezone.utc).replace(tzinfo=None)
+
+
+def is_thread_body(body: Any) -> bool:
+    """Whether a decoded JSON body looks like a ``/comments/{id}`` listing pair."""
+    return (
+        isinstance(body, list) and len(body) == 2
+        and all(isinstance(x, dict) and x.get("kind") == "Listing" for x in body)
+    )
+
+
+def _children(listing: Any) -> list[dict]:
+    if not isinstance(listing, dict):  # Reddit sends "" for an empty replies field
+        return []
+    children = (listing.get("data") or {}).get("children") or []
+    return [c for c in children if isinstance(c, dict)]
+
+
+def parse_thread(body: Any) -> Parsed:
+    """Documents for the post and every comment in the tree, deleted ones kept as placeholders.
+
+    ``more`` stubs (comments Reddit did not include) are counted as skipped; the live client
+    expands them before parsing.
+    """
+    if not is_thread_body(body):
+        raise ParseError("expected Reddit's /comments/{id} body: a JSON array of two Listings")
+    posts = [c for c in _children(body[0]) if c.get("kind") == "t3"]
+    if not posts:
+        raise ParseError("the first Listing holds no t3 post")
+    post = posts[0].get("data") or {}
+    if not post.get("id"):
+        raise ParseError("the t3 post has no id")
+
+    parsed = Parsed()
+    post_name = post.get("name") or f"t3_{post['id']}"
+    thread_id = make_doc_id(SOURCE, post_name)
+    title = normalize(unescape_entities(post.get("title")))
+    selftext = unescape_entities(post.get("selftext"))
+    parsed.documents.append(Document(
+        source=SOURCE, kind="post", external_id=post_name, thread_id=thread_id,
+        text=selftext if selftext in _GONE else normalize(selftext),
+        created_at=_timestamp(post.get("created_utc")),
+        author=post.get("author"), title=title,
+        url=REDDIT_URL + post["permalink"] if post.get("permalink") else post.get("url"),
+        deleted=selftext in _GONE,
+    ))
+
+    stack = list(reversed(_children(body[1])))
+    while stack:
+        node = stack.pop()
+        data = node.get("data") or {}
+        kind = node.get("kind")
+        if kind == "more":
+            if data.get("id") == "_" or not data.get("children"):
+                parsed.skipped["'continue this thread' stub not expanded"] += 1
+            else:
+                parsed.skipped["comments behind a 'more' stub not expanded"] += len(data["children"])
+            continue
+        if kind != "t1" or not data.get("id"):
+            parsed.skipped["malformed comment (no t1 kind or id)"] += 1
+            continue
+        name = data.get("name") or f"t1_{data['id']}"
+        body_text = unescape_entities(data.get("body"))
+        gone = body_text in _GONE
+        parent = data.get("parent_id") or post_name
+        parsed.documents.append(Document(
+            source=SOURCE, kind="comment", external_id=name, thread_id=thread_id,
+            parent_id=make_doc_id(SOURCE, parent),
+            text=body_text if gone else normalize(body_text),
+            created_at=_timestamp(data.get("created_utc")),
+            author=None if gone else data.get("author"),
+            url=REDDIT_URL + data["permalink"] if data.get("permalink") else None,
+            deleted=gone,
+        ))
+        stack.extend(reversed(_children(data.get("replies"))))
+    return parsed
+
+
+class RedditSnapshot:
+    """Threads saved as ``<post_id>.json`` bodies in a folder: the offline twin of the live client."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def thread_ids(self) -> list[str]:
+        return sorted(p.stem for p in self.root.glob("*.json"))
+
+    def thread(self, post_id: str) -> Any:
+        """The saved ``/comments/{post_id}`` body."""
+        return json.loads((self.root / f"{post_id}.json").read_text(encoding="utf-8"))

@@ -1,0 +1,16 @@
+"""DuckDB storage: schema migrations, bulk idempotent upserts, run records, public views."""
+
+from sentiment.store.db import connect, migrate, schema_version
+from sentiment.store.runs import RunStats, track_run
+from sentiment.store.writes import upsert_documents, upsert_events, upsert_stances
+
+__all__ = [
+    "connect",
+    "migrate",
+    "schema_version",
+    "RunStats",
+    "track_run",
+    "upsert_documents",
+    "upsert_events",
+    "upsert_stances",
+]

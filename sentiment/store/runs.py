@@ -1,0 +1,64 @@
+"""The ``runs`` table: one row per step run, with what came in, what was new and what was skipped."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import duckdb
+
+from sentiment.store.db import utcnow
+
+
+@dataclass
+class RunStats:
+    """Counts a step accumulates while it runs; written to ``runs`` when it ends."""
+
+    step: str
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    n_in: int = 0
+    n_new: int = 0
+    n_updated: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    notes: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] += count
+
+    def notes_json(self) -> str:
+        return json.dumps({"skipped": dict(self.skipped), **self.notes}, ensure_ascii=False, default=str)
+
+
+@contextmanager
+def track_run(con: duckdb.DuckDBPyConnection, step: str) -> Iterator[RunStats]:
+    """Record a step in ``runs``: a 'running' row at once, 'ok' or 'failed' with counts at the end.
+
+    A crash leaves the 'running' row behind, which is how an interrupted run can be told apart.
+    """
+    stats = RunStats(step=step)
+    con.execute(
+        "INSERT INTO runs (run_id, step, started_at, status) VALUES (?, ?, ?, 'running')",
+        [stats.run_id, step, utcnow()],
+    )
+    status = "ok"
+    try:
+        yield stats
+    except BaseException as exc:
+        status = "failed"
+        stats.notes["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        con.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, n_in = ?, n_new = ?, n_updated = ?, "
+            "n_skipped = ?, notes = ? WHERE run_id = ?",
+            [utcnow(), status, stats.n_in, stats.n_new, stats.n_updated, stats.n_skipped,
+             stats.notes_json(), stats.run_id],
+        )

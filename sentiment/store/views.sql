@@ -1,0 +1,93 @@
+-- The public views, recreated on every read-write open. Users query them by name.
+
+-- Wilson score interval for k successes in n trials, 95% (z = 1.959963984540054).
+-- sentiment.trends.wilson() is the same formula in Python; a test keeps them equal.
+CREATE OR REPLACE MACRO wilson_low(k, n) AS CASE WHEN n > 0 THEN greatest(0.0,
+    ((k / n) + 3.841458820694124 / (2 * n)
+      - 1.959963984540054 * sqrt((k / n) * (1 - k / n) / n + 3.841458820694124 / (4 * n * n)))
+    / (1 + 3.841458820694124 / n)) END;
+CREATE OR REPLACE MACRO wilson_high(k, n) AS CASE WHEN n > 0 THEN least(1.0,
+    ((k / n) + 3.841458820694124 / (2 * n)
+      + 1.959963984540054 * sqrt((k / n) * (1 - k / n) / n + 3.841458820694124 / (4 * n * n)))
+    / (1 + 3.841458820694124 / n)) END;
+
+CREATE OR REPLACE VIEW stance_labels AS
+SELECT * FROM (VALUES (1, 'concern'), (2, 'skepticism'), (3, 'support'), (4, 'neutral'))
+    AS t(label_order, label);
+
+-- Stances of the model the database currently reports (set by the classify step).
+CREATE OR REPLACE VIEW current_stances AS
+SELECT s.*
+FROM stances s
+WHERE s.model_version = (SELECT value FROM meta WHERE key = 'active_model_version');
+
+-- Community documents (posts, comments, quotes) with their current stance.
+CREATE OR REPLACE VIEW classified_documents AS
+SELECT d.doc_id, d.source, d.kind, d.thread_id, d.parent_id, d.created_at,
+       CAST(d.created_at AS DATE) AS day,
+       coalesce(d.title, t.title) AS thread_title,
+       d.text, coalesce(d.url, t.url) AS url,
+       s.label, s.confidence, s.p_concern, s.p_skepticism, s.p_support, s.p_neutral,
+       s.model_version
+FROM documents d
+JOIN current_stances s ON s.doc_id = d.doc_id
+LEFT JOIN documents t ON t.doc_id = d.thread_id
+WHERE d.kind IN ('post', 'comment', 'quote') AND NOT d.deleted AND d.created_at IS NOT NULL;
+
+-- Daily stance counts and shares per source (share within day and source).
+CREATE OR REPLACE VIEW stance_daily AS
+SELECT day, source, label, count(*) AS n,
+       count(*) / sum(count(*)) OVER (PARTITION BY day, source) AS share
+FROM classified_documents
+GROUP BY day, source, label;
+
+-- Windows in days relative to an event's date.
+CREATE OR REPLACE VIEW event_window_bounds AS
+SELECT * FROM (VALUES (1, '-14..-8', -14, -8), (2, '-7..-1', -7, -1),
+                      (3, '0..+6', 0, 6), (4, '+7..+13', 7, 13))
+    AS t(window_order, "window", day_from, day_to);
+
+-- Stance shares before and after each event, per source and over all sources ('all'),
+-- with Wilson 95% intervals. Every label appears in every window, with n = 0 if unseen.
+CREATE OR REPLACE VIEW event_windows_by_source AS
+WITH docs AS (
+    SELECT source, day, label FROM classified_documents
+    UNION ALL
+    SELECT 'all' AS source, day, label FROM classified_documents
+),
+counts AS (
+    SELECT e.event_id, w."window", d.source, d.label, count(*) AS n
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    JOIN docs d ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+    GROUP BY ALL
+),
+grid AS (
+    SELECT e.event_id, e.occurred_at, w.window_order, w."window", w.day_from, w.day_to,
+           src.source, l.label_order, l.label
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    CROSS JOIN (SELECT DISTINCT source FROM docs) src
+    CROSS JOIN stance_labels l
+),
+filled AS (
+    SELECT g.*, coalesce(c.n, 0) AS n,
+           sum(coalesce(c.n, 0)) OVER (PARTITION BY g.event_id, g.source, g."window") AS n_window
+    FROM grid g
+    LEFT JOIN counts c USING (event_id, "window", source, label)
+)
+SELECT event_id, source, "window", label, n, n_window,
+       CASE WHEN n_window > 0 THEN n / n_window END AS share,
+       wilson_low(n, n_window) AS ci_low,
+       wilson_high(n, n_window) AS ci_high,
+       occurred_at + day_from AS date_from,
+       occurred_at + day_to AS date_to,
+       window_order, label_order
+FROM filled;
+
+-- The same over all sources: the table `sentiment trends` prints.
+CREATE OR REPLACE VIEW event_windows AS
+SELECT event_id, "window", label, n, share, ci_low, ci_high, n_window, date_from, date_to,
+       window_order, label_order
+FROM event_windows_by_source
+WHERE source = 'all';

@@ -1,0 +1,222 @@
+"""Bulk, idempotent writes: every write is one Arrow batch in one transaction.
+
+Re-sending the same rows changes nothing; a crash loses at most the batch in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from sentiment.records import Document, Event
+from sentiment.settings import LABELS
+from sentiment.store.db import utcnow
+from sentiment.text import author_hash, content_hash
+
+_DOC_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()),
+    ("external_id", pa.string()), ("thread_id", pa.string()), ("parent_id", pa.string()),
+    ("created_at", pa.timestamp("us")), ("author_hash", pa.string()), ("title", pa.string()),
+    ("text", pa.string()), ("url", pa.string()), ("fetched_at", pa.timestamp("us")),
+    ("deleted", pa.bool_()), ("content_hash", pa.string()), ("dedupe_key", pa.string()),
+])
+_DOC_COLUMNS = ", ".join(_DOC_SCHEMA.names)
+_DOC_UPDATE = ", ".join(
+    f"{c} = excluded.{c}" for c in _DOC_SCHEMA.names if c not in ("doc_id", "source", "external_id")
+)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, rolled back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@dataclass
+class UpsertResult:
+    """What one upsert did; ``n_new + n_updated + n_unchanged + n_duplicate == n_in``."""
+
+    n_in: int = 0
+    n_new: int = 0
+    n_updated: int = 0
+    n_unchanged: int = 0
+    n_duplicate: int = 0
+
+    def add(self, other: "UpsertResult") -> None:
+        for name in ("n_in", "n_new", "n_updated", "n_unchanged", "n_duplicate"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _dedupe_key(doc: Document, text_hash: str, who: str | None) -> str | None:
+    """Exact duplicates: an article's text anywhere, or a text posted twice by one author in one thread."""
+    if doc.deleted or not doc.text.strip():
+        return None
+    if doc.kind == "article":
+        return f"article|{text_hash}"
+    return f"{doc.kind}|{doc.thread_id}|{who}|{text_hash}"
+
+
+def _documents_table(docs: Sequence[Document], key: bytes, fetched_at: datetime) -> pa.Table:
+    rows: dict[str, list] = {name: [] for name in _DOC_SCHEMA.names}
+    for doc in docs:
+        who = author_hash(doc.author, key)
+        text_hash = content_hash(doc.text)
+        for name, value in (
+            ("doc_id", doc.doc_id), ("source", doc.source), ("kind", doc.kind),
+            ("external_id", doc.external_id), ("thread_id", doc.thread_id),
+            ("parent_id", doc.parent_id), ("created_at", doc.created_at), ("author_hash", who),
+            ("title", doc.title), ("text", doc.text), ("url", doc.url), ("fetched_at", fetched_at),
+            ("deleted", doc.deleted), ("content_hash", text_hash),
+            ("dedupe_key", _dedupe_key(doc, text_hash, who)),
+        ):
+            rows[name].append(value)
+    return pa.table(rows, schema=_DOC_SCHEMA)
+
+
+def _drop_in_batch_duplicates(docs: Sequence[Document]) -> tuple[list[Document], int]:
+    """DuckDB keeps the first of duplicate keys in one upsert silently; we do it visibly."""
+    seen: set[str] = set()
+    kept = []
+    for doc in docs:
+        if doc.doc_id in seen:
+            continue
+        seen.add(doc.doc_id)
+        kept.append(doc)
+    return kept, len(docs) - len(kept)
+
+
+def upsert_documents(
+    con: duckdb.DuckDBPyConnection, docs: Sequence[Document], *, author_key: bytes
+) -> UpsertResult:
+    """Insert new documents, update changed ones, drop exact duplicates; one transaction.
+
+    A document whose text changed (an edited comment) loses its stances so it is classified again.
+    """
+    result = UpsertResult(n_in=len(docs))
+    if not docs:
+        return result
+    unique, n_repeated = _drop_in_batch_duplicates(docs)
+    batch = _documents_table(unique, author_key, utcnow())
+    con.register("_incoming", batch)
+    try:
+        with transaction(con):
+            # Exact duplicates: the first by time wins, whether it is stored or in this batch.
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE _staging AS
+                SELECT i.* FROM _incoming i
+                WHERE i.dedupe_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM documents d
+                    WHERE d.dedupe_key = i.dedupe_key AND d.doc_id <> i.doc_id)
+                QUALIFY i.dedupe_key IS NULL OR row_number() OVER (
+                    PARTITION BY i.dedupe_key ORDER BY i.created_at NULLS LAST, i.doc_id) = 1
+            """)
+            staged = con.execute("SELECT count(*) FROM _staging").fetchone()[0]
+            result.n_duplicate = n_repeated + len(unique) - staged
+            result.n_new = con.execute(
+                "SELECT count(*) FROM _staging s ANTI JOIN documents d USING (doc_id)"
+            ).fetchone()[0]
+            result.n_updated = con.execute("""
+                SELECT count(*) FROM _staging s JOIN documents d USING (doc_id)
+                WHERE s.content_hash IS DISTINCT FROM d.content_hash
+                   OR s.deleted IS DISTINCT FROM d.deleted
+                   OR s.title IS DISTINCT FROM d.title
+                   OR s.parent_id IS DISTINCT FROM d.parent_id
+                   OR s.created_at IS DISTINCT FROM d.created_at
+            """).fetchone()[0]
+            result.n_unchanged = staged - result.n_new - result.n_updated
+            con.execute("""
+                DELETE FROM stances WHERE doc_id IN (
+                    SELECT doc_id FROM _staging s JOIN documents d USING (doc_id)
+                    WHERE s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted)
+            """)
+            con.execute(
+                f"INSERT INTO documents ({_DOC_COLUMNS}) SELECT {_DOC_COLUMNS} FROM _staging "
+                f"ON CONFLICT (doc_id) DO UPDATE SET {_DOC_UPDATE}"
+            )
+            con.execute("DROP TABLE _staging")
+    finally:
+        con.unregister("_incoming")
+    return result
+
+
+def upsert_events(con: duckdb.DuckDBPyConnection, events: Sequence[Event]) -> UpsertResult:
+    """Insert or update events by ``event_id``."""
+    result = UpsertResult(n_in=len(events))
+    if not events:
+        return result
+    by_id = {e.event_id: e for e in events}
+    table = pa.table({
+        "event_id": [e.event_id for e in by_id.values()],
+        "name": [e.name for e in by_id.values()],
+        "occurred_at": pa.array([e.occurred_at for e in by_id.values()], pa.date32()),
+        "description": [e.description for e in by_id.values()],
+        "keywords": pa.array([list(e.keywords) for e in by_id.values()], pa.list_(pa.string())),
+    })
+    result.n_duplicate = len(events) - len(by_id)
+    con.register("_events", table)
+    try:
+        with transaction(con):
+            result.n_new = con.execute(
+                "SELECT count(*) FROM _events ANTI JOIN events USING (event_id)"
+            ).fetchone()[0]
+            result.n_updated = con.execute("""
+                SELECT count(*) FROM _events i JOIN events e USING (event_id)
+                WHERE (i.name, i.occurred_at, i.description, i.keywords)
+                      IS DISTINCT FROM (e.name, e.occurred_at, e.description, e.keywords)
+            """).fetchone()[0]
+            result.n_unchanged = len(by_id) - result.n_new - result.n_updated
+            con.execute("""
+                INSERT INTO events SELECT event_id, name, occurred_at, description, keywords FROM _events
+                ON CONFLICT (event_id) DO UPDATE SET name = excluded.name,
+                    occurred_at = excluded.occurred_at, description = excluded.description,
+                    keywords = excluded.keywords
+            """)
+    finally:
+        con.unregister("_events")
+    return result
+
+
+def upsert_stances(con: duckdb.DuckDBPyConnection, stances: pa.Table) -> int:
+    """Store one batch of classifications (columns as the ``stances`` table); returns rows written."""
+    if stances.num_rows == 0:
+        return 0
+    columns = ["doc_id", "model_version", "label", "confidence",
+               *(f"p_{label}" for label in LABELS), "classified_at"]
+    cols = ", ".join(columns)
+    con.register("_stances", stances.select(columns))
+    try:
+        with transaction(con):
+            con.execute(
+                f"INSERT INTO stances ({cols}) SELECT {cols} FROM _stances "
+                "ON CONFLICT (doc_id, model_version) DO UPDATE SET label = excluded.label, "
+                "confidence = excluded.confidence, p_concern = excluded.p_concern, "
+                "p_skepticism = excluded.p_skepticism, p_support = excluded.p_support, "
+                "p_neutral = excluded.p_neutral, classified_at = excluded.classified_at"
+            )
+    finally:
+        con.unregister("_stances")
+    return stances.num_rows
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Record a fact about the database (e.g. the active model version)."""
+    con.execute(
+        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,98 @@
+"""Text normalisation, HTML-to-text, dedupe keys and author hashing.
+
+Everything that turns raw source text into what is stored goes through here, so every source
+is cleaned the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import re
+from html.parser import HTMLParser
+
+import ftfy
+
+# UTF-8 punctuation decoded as cp1253 and then stripped of its undecodable bytes: only the lead
+# byte 0xE2 survives as "β" (e.g. "Qwen’s" -> "Qwenβ€™s" -> "Qwenβs"). ftfy cannot repair these
+# because the bytes are gone, so we restore the common forms from their context.
+_STRIPPED_APOSTROPHE = re.compile(r"(?<=[A-Za-z])β(?=(?:s|t|d|m|ll|re|ve)\b)")
+_STRIPPED_DASH = re.compile(r"(?<=[A-Za-z0-9])β(?=[A-Za-z0-9])")
+# Emoji that lost their bytes the same way, at the start of a bullet line: "β οΈ" was ⚠️;
+# the rest ("π", "β", "βοΈ") cannot be told apart any more and become a plain bullet.
+_STRIPPED_EMOJI_BULLET = re.compile(r"^(?:β\u00a0?\s?οΈ|βοΈ|β|π)(?=\s)", re.MULTILINE)
+_WARNING_BULLET = re.compile(r"^β[\u00a0 ]οΈ(?=\s)", re.MULTILINE)
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
+_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+_WS = re.compile(r"\s+")
+
+
+def normalize(text: str | None) -> str:
+    """Readable, canonical text: mojibake repaired (ftfy plus stripped forms), quotes straightened
+    (ftfy's default, so one apostrophe matches another), whitespace tidied."""
+    if not text:
+        return ""
+    fixed = ftfy.fix_text(text, normalization="NFC")
+    fixed = _WARNING_BULLET.sub("⚠️", fixed)
+    fixed = _STRIPPED_EMOJI_BULLET.sub("•", fixed)
+    fixed = _STRIPPED_APOSTROPHE.sub("'", fixed)
+    fixed = _STRIPPED_DASH.sub("—", fixed)
+    fixed = fixed.replace("\r\n", "\n").replace("\r", "\n")
+    fixed = _TRAILING_SPACE.sub("", fixed)
+    fixed = _MANY_BLANK_LINES.sub("\n\n", fixed)
+    return fixed.strip()
+
+
+def content_hash(text: str) -> str:
+    """Key for exact-duplicate detection: case and whitespace do not make a text new."""
+    canonical = _WS.sub(" ", text).strip().casefold()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def author_hash(author: str | None, key: bytes) -> str | None:
+    """Keyed hash (HMAC-SHA256) of a user name: stable per key, not reversible without it."""
+    if not author or author in ("[deleted]", "[removed]"):
+        return None
+    return hmac.new(key, author.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+class _HTMLText(HTMLParser):
+    """Collects the visible text of an HTML fragment, keeping paragraph breaks."""
+
+    _BLOCK = {"p", "br", "div", "pre", "li", "blockquote", "tr", "h1", "h2", "h3", "h4"}
+    _SKIP = {"script", "style"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n\n" if tag != "br" else "\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Plain text of an HTML fragment (HN comments, article pages)."""
+    if not fragment:
+        return ""
+    parser = _HTMLText()
+    parser.feed(fragment)
+    parser.close()
+    return normalize("".join(parser.parts))
+
+
+def unescape_entities(text: str | None) -> str:
+    """Reddit bodies arrive with &amp; &lt; &gt; escaped; store what the user typed."""
+    return html.unescape(text or "")

@@ -1,0 +1,39 @@
+"""Shared fixtures: a fresh database file per test, the bundled seeds, a fixed author key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sentiment.store import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_000 = SEEDS / "000_df123552c6684693.txt"
+AUTHOR_KEY = b"test-author-key"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path):
+    with connect(db_path) as connection:
+        yield connection
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own paths and key; nothing touches the working tree's data/."""
+    from sentiment.settings import get_settings
+
+    monkeypatch.setenv("SENTIMENT_DB", str(tmp_path / "env.duckdb"))
+    monkeypatch.setenv("SENTIMENT_BRIEFS_DIR", str(tmp_path / "briefs"))
+    monkeypatch.setenv("SENTIMENT_AUTHOR_KEY", AUTHOR_KEY.decode())
+    monkeypatch.setenv("SENTIMENT_SEEDS_DIR", str(SEEDS))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -1,0 +1,68 @@
+import duckdb
+
+from sentiment.store import connect, schema_version
+from sentiment.store import db as store_db
+
+PUBLIC = {"documents", "stances", "events", "runs", "event_shift"}
+VIEWS = {"stance_daily", "event_windows", "event_windows_by_source", "classified_documents"}
+
+
+def _names(con, kind):
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = ?", [kind]).fetchall()}
+
+
+def test_empty_file_gets_the_whole_schema(db_path):
+    with connect(db_path) as con:
+        assert schema_version(con) == store_db.latest_version()
+        assert PUBLIC <= _names(con, "BASE TABLE")
+        assert VIEWS <= _names(con, "VIEW")
+        cols = [r[0] for r in con.execute("DESCRIBE documents").fetchall()]
+        assert cols[:12] == ["doc_id", "source", "kind", "external_id", "thread_id", "parent_id",
+                             "created_at", "author_hash", "title", "text", "url", "fetched_at"]
+
+
+def test_reopening_an_existing_file_keeps_data_and_applies_nothing(db_path):
+    with connect(db_path) as con:
+        con.execute("INSERT INTO events VALUES ('e1', 'Event', DATE '2026-03-03', 'd', ['k'])")
+    with duckdb.connect(str(db_path)) as raw:
+        assert store_db.migrate(raw) == []
+    with connect(db_path) as con:
+        assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == store_db.latest_version()
+        assert con.execute("SELECT name FROM events").fetchall() == [("Event",)]
+
+
+def test_a_new_migration_is_applied_to_an_existing_file(db_path, monkeypatch):
+    with connect(db_path) as con:
+        con.execute("INSERT INTO events VALUES ('e1', 'Event', DATE '2026-03-03', 'd', ['k'])")
+    original = store_db._migrations()
+    extra = (original[-1][0] + 1, "999_add_column.sql", "ALTER TABLE events ADD COLUMN region VARCHAR;")
+    monkeypatch.setattr(store_db, "_migrations", lambda: [*original, extra])
+    with connect(db_path) as con:
+        assert schema_version(con) == extra[0]
+        assert con.execute("SELECT event_id, region FROM events").fetchall() == [("e1", None)]
+
+
+def test_a_failing_migration_rolls_back_and_leaves_the_version(db_path, monkeypatch):
+    with connect(db_path):
+        pass
+    original = store_db._migrations()
+    broken = (original[-1][0] + 1, "999_broken.sql", "ALTER TABLE events ADD COLUMN x INT; SELECT nope;")
+    monkeypatch.setattr(store_db, "_migrations", lambda: [*original, broken])
+    try:
+        connect(db_path)
+    except duckdb.Error:
+        pass
+    else:  # pragma: no cover - the migration must fail
+        raise AssertionError("broken migration did not fail")
+    monkeypatch.setattr(store_db, "_migrations", lambda: original)
+    with connect(db_path) as con:
+        assert schema_version(con) == original[-1][0]
+        assert "x" not in [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+
+
+def test_read_only_open_of_a_missing_file_says_what_to_do(tmp_path):
+    import pytest
+
+    with pytest.raises(FileNotFoundError, match="sentiment demo"):
+        connect(tmp_path / "missing.duckdb", read_only=True)

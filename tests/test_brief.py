@@ -1,0 +1,70 @@
+from datetime import date, datetime
+
+import pytest
+
+from sentiment.brief import build_brief, last_complete_week, parse_week, write_brief
+from sentiment.classify import load_classifier
+from sentiment.classify.run import classify_pending
+from sentiment.records import Document, Event
+from sentiment.store import upsert_documents, upsert_events
+from sentiment.trends import refresh_trends
+from tests.conftest import AUTHOR_KEY
+
+SCRIPT = "<script>alert('xss')</script> lol qwen is dead, so sad, I fear the worst"
+TITLE = 'Qwen lead exits" onmouseover="alert(1)'
+
+
+@pytest.fixture
+def briefed(con, tmp_path):
+    thread = "reddit:t3_p"
+    docs = [Document(source="reddit", kind="post", external_id="t3_p", text="", title=TITLE,
+                     created_at=datetime(2026, 3, 3, 9), thread_id=thread, author="op",
+                     url="https://www.reddit.com/r/x/comments/p/")]
+    texts = [SCRIPT, "Thanks team, great models, legends", "I doubt it, just PR",
+             "source? which quant?", "Sad day, I fear the worst for open weights"]
+    for i, text in enumerate(texts):
+        docs.append(Document(source="reddit", kind="comment", external_id=f"t1_{i}", text=text,
+                             created_at=datetime(2026, 3, 4, 10 + i), thread_id=thread,
+                             parent_id=thread, author=f"u{i}", url="javascript:alert(1)" if i == 0 else None))
+    docs.append(Document(source="reddit", kind="comment", external_id="t1_prev",
+                         text="Thanks for the new small models, amazing", thread_id=thread,
+                         created_at=datetime(2026, 2, 26, 8), parent_id=thread, author="early"))
+    upsert_documents(con, docs, author_key=AUTHOR_KEY)
+    upsert_events(con, [Event("exit", "Lead <b>exits</b>", date(2026, 3, 3))])
+    classify_pending(con, load_classifier("baseline"), batch_size=10)
+    refresh_trends(con, min_n=20)
+    md, html = write_brief(build_brief(con, "2026-W10"), tmp_path / "briefs")
+    return md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
+
+
+def test_html_brief_escapes_comment_text(briefed):
+    _, html = briefed
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in html
+    assert 'onmouseover="alert' not in html and "&#34;" in html
+    assert "javascript:" not in html
+    assert "<b>exits</b>" not in html and "&lt;b&gt;exits&lt;/b&gt;" in html
+
+
+def test_markdown_brief_escapes_html_too(briefed):
+    md, _ = briefed
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "javascript:" not in md
+
+
+def test_brief_has_every_section(briefed):
+    md, html = briefed
+    for heading in ("Stance mix", "Events", "In their own words", "Sources", "Methods"):
+        assert f"## {heading}" in md and f"<h2>{heading}</h2>" in html
+    assert "Stance share by day" in html and "<svg" in html
+    assert "change vs 2026-W09" in md
+    assert "-7..-1" in md and "0..+6" in md
+    assert "baseline-rules-1" in md
+
+
+def test_week_helpers():
+    assert parse_week("2026-W10") == (date(2026, 3, 2), date(2026, 3, 8))
+    assert last_complete_week(date(2026, 3, 11)) == "2026-W10"
+    assert last_complete_week(date(2026, 3, 9)) == "2026-W10"  # Monday: last week just ended
+    with pytest.raises(ValueError, match="2026-W10"):
+        parse_week("March")

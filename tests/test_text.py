@@ -1,0 +1,49 @@
+from sentiment.text import author_hash, content_hash, html_to_text, normalize
+from tests.conftest import SEED_000
+
+
+def test_seed_000_stripped_mojibake_is_repaired():
+    raw = SEED_000.read_text(encoding="utf-8")
+    assert "Qwenβs" in raw and "β οΈ" in raw  # the broken forms are really in the seed
+    fixed = normalize(raw)
+    assert "β" not in fixed and "οΈ" not in fixed
+    assert "As Qwen's strong local base model" in fixed
+    assert "there's a strong chance" in fixed
+    assert "profitability—a task" in fixed
+    assert "⚠️ Concerns arise" in fixed
+    assert "• Users speculate a transition" in fixed
+
+
+def test_intact_mojibake_is_repaired_by_ftfy():
+    assert normalize("I donâ€™t think itâ€™s over") == "I don't think it's over"
+
+
+def test_greek_text_is_left_alone():
+    assert normalize("αβγ δοκιμή") == "αβγ δοκιμή"
+
+
+def test_whitespace_is_tidied():
+    assert normalize("  one  \r\n\r\n\r\n\r\ntwo \t ") == "one\n\ntwo"
+    assert normalize(None) == ""
+
+
+def test_html_to_text_keeps_paragraphs_and_drops_tags():
+    text = html_to_text('I don&#x27;t buy it.<p>See <a href="https://x.example">this</a> &amp; that'
+                        "<script>alert(1)</script>")
+    assert text == "I don't buy it.\n\nSee this & that"
+
+
+def test_escaped_script_in_hn_text_survives_as_text():
+    assert html_to_text("&lt;script&gt;alert(1)&lt;/script&gt; lol") == "<script>alert(1)</script> lol"
+
+
+def test_content_hash_ignores_case_and_spacing_only():
+    assert content_hash("Qwen is  DEAD\n") == content_hash("qwen is dead")
+    assert content_hash("qwen is dead") != content_hash("qwen is not dead")
+
+
+def test_author_hash_is_keyed_and_stable():
+    assert author_hash("alice", b"k1") == author_hash("alice", b"k1")
+    assert author_hash("alice", b"k1") != author_hash("alice", b"k2")
+    assert "alice" not in author_hash("alice", b"k1")
+    assert author_hash("[deleted]", b"k1") is None and author_hash(None, b"k1") is None

@@ -1,0 +1,94 @@
+import math
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+import pytest
+
+from sentiment.records import Document, Event
+from sentiment.store import upsert_documents, upsert_events, upsert_stances
+from sentiment.store.writes import set_meta
+from sentiment.trends import event_window_table, refresh_trends, shift_test, wilson
+from tests.conftest import AUTHOR_KEY
+
+
+@pytest.mark.parametrize("k, n, low, high", [
+    (0, 10, 0.0, 0.2775),
+    (1, 10, 0.0179, 0.4042),
+    (5, 10, 0.2366, 0.7634),
+    (81, 263, 0.2553, 0.3662),
+    (10, 10, 0.7225, 1.0),
+])
+def test_wilson_interval_matches_published_values(k, n, low, high):
+    got = wilson(k, n)
+    assert got == pytest.approx((low, high), abs=5e-5)
+
+
+def test_wilson_of_nothing_is_undefined():
+    assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+def test_sql_macro_equals_python(con):
+    for k, n in [(0, 7), (3, 7), (7, 7), (40, 333)]:
+        sql = con.execute("SELECT wilson_low(?, ?), wilson_high(?, ?)", [k, n, k, n]).fetchone()
+        assert sql == pytest.approx(wilson(k, n), abs=1e-12)
+
+
+def test_shift_test_known_table():
+    result = shift_test([10, 20, 30, 40], [40, 30, 20, 10], min_n=20)
+    assert result.statistic == pytest.approx(40.0)
+    assert result.dof == 3
+    assert result.p_value == pytest.approx(1.0653e-8, rel=1e-3)
+    assert not result.small_sample
+
+
+def test_shift_test_flags_small_samples_and_empty_sides():
+    assert shift_test([1, 1, 0, 0], [0, 1, 1, 0], min_n=20).small_sample
+    assert shift_test([0, 0, 0, 0], [3, 1, 0, 0], min_n=20).p_value is None
+
+
+def _store(con, labels_by_day: dict[int, list[str]]):
+    """Comments on days relative to 2026-03-03 with given labels, classified by model 'm'."""
+    docs, stances = [], []
+    for offset, labels in labels_by_day.items():
+        for i, label in enumerate(labels):
+            ext = f"c{offset}_{i}"
+            docs.append(Document(source="hn", kind="comment", external_id=ext, text=f"text {ext}",
+                                 created_at=datetime(2026, 3, 3, 12) + timedelta(days=offset),
+                                 thread_id="hn:1", author=f"u{ext}"))
+            stances.append((f"hn:{ext}", label))
+    upsert_documents(con, docs, author_key=AUTHOR_KEY)
+    upsert_stances(con, pa.table({
+        "doc_id": [d for d, _ in stances], "model_version": ["m"] * len(stances),
+        "label": [lab for _, lab in stances], "confidence": [0.7] * len(stances),
+        "p_concern": [0.1] * len(stances), "p_skepticism": [0.1] * len(stances),
+        "p_support": [0.1] * len(stances), "p_neutral": [0.7] * len(stances),
+        "classified_at": [datetime(2026, 4, 1)] * len(stances)}))
+    set_meta(con, "active_model_version", "m")
+    upsert_events(con, [Event("exit", "Lead exits", datetime(2026, 3, 3).date())])
+
+
+def test_event_windows_count_shares_and_intervals(con):
+    _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10,
+                 -10: ["neutral"] * 5, 20: ["support"]})
+    table = event_window_table(con)
+    before = table[table.window == "-7..-1"].set_index("label")
+    assert before.loc["support", "n"] == 30 and before.loc["support", "n_window"] == 40
+    assert before.loc["support", "share"] == pytest.approx(0.75)
+    assert (before.loc["support", "ci_low"], before.loc["support", "ci_high"]) == pytest.approx(wilson(30, 40))
+    assert before.loc["skepticism", "n"] == 0  # every label appears, zero when unseen
+    early = table[table.window == "-14..-8"].set_index("label")
+    assert early.loc["neutral", "n"] == 5
+    assert table[table.window == "+7..+13"].n.sum() == 0  # day +20 is outside every window
+    rows = refresh_trends(con, min_n=20)
+    assert rows == 2  # 'all' and 'hn'
+    shift = con.execute("SELECT n_before, n_after, p_value, small_sample, largest_change_label, "
+                        "largest_change_pp FROM event_shift WHERE source = 'all'").fetchone()
+    assert shift[:2] == (40, 40)
+    assert shift[2] < 1e-6 and shift[3] is False
+    assert shift[4] == "support" and shift[5] == pytest.approx(-75.0)
+
+
+def test_only_the_active_model_is_reported(con):
+    _store(con, {0: ["concern"] * 3})
+    set_meta(con, "active_model_version", "another-model")
+    assert event_window_table(con).n.sum() == 0
