@@ -1,0 +1,87 @@
+"""The commands end to end on the bundled data, the way a newcomer runs them."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from sentiment.cli import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+
+
+def _run(*args):
+    result = runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _counts(db):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("documents", "stances", "events", "event_shift")}
+
+
+@pytest.mark.slow
+def test_demo_runs_everything_and_is_idempotent(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    out = _run("--db", str(db), "demo")
+    assert "Qwen tech lead Junyang Lin steps down" in out and "0..+6" in out
+    briefs = tmp_path / "briefs"
+    assert (briefs / "2026-W10.md").exists() and (briefs / "2026-W10.html").exists()
+    first = _counts(db)
+    assert first["documents"] > 0 and first["stances"] > 0 and first["events"] >= 2
+    out = _run("--db", str(db), "demo")
+    assert "0 new" in out
+    assert _counts(db) == first
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT * FROM event_windows WHERE event_id = 'qwen-lead-exit'").fetchall()
+        assert len(rows) == 16  # 4 windows x 4 labels
+        runs = con.execute("SELECT step, status FROM runs ORDER BY started_at").fetchall()
+        assert [s for s, _ in runs].count("ingest") == 2 and {st for _, st in runs} == {"ok"}
+
+
+def test_steps_work_alone_on_a_new_database(tmp_path):
+    db = str(tmp_path / "steps.duckdb")
+    out = _run("--db", db, "ingest", str(ROOT / "seeds" / "events.yaml"), str(ROOT / "seeds" / "000_df123552c6684693.txt"))
+    assert re.search(r"6 new", out)  # the article and its five quotes
+    assert "labelled" in _run("--db", db, "classify")
+    assert "Qwen3.5 small models released" in _run("--db", db, "trends")
+    out = _run("--db", db, "brief", "--week", "2026-W10", "--out", str(tmp_path / "b"))
+    assert (tmp_path / "b" / "2026-W10.html").exists()
+
+
+def test_bad_inputs_are_reported_not_fatal(tmp_path):
+    (tmp_path / "broken.json").write_text('[{"kind": "Listing", "data": {"children": [', encoding="utf-8")
+    (tmp_path / "other.json").write_text('{"hello": "world"}', encoding="utf-8")
+    (tmp_path / "ok.txt").write_text('A user wrote: "this is the end of open weights" on a forum.', encoding="utf-8")
+    db = str(tmp_path / "bad.duckdb")
+    out = _run("--db", db, "ingest", str(tmp_path), str(tmp_path / "missing.txt"))
+    assert "broken.json" in out and "other.json" in out and "missing.txt" in out
+    assert "2 new" in out  # the good file and its quote still land
+    with duckdb.connect(db, read_only=True) as con:
+        status, skipped, notes = con.execute("SELECT status, n_skipped, notes FROM runs").fetchone()
+    assert status == "ok" and skipped == 3 and "broken.json" in notes
+
+
+def test_bad_week_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), "brief", "--week", "March"])
+    assert result.exit_code != 0 and "2026-W10" in result.output
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert commands and all(f"`sentiment {name}" in readme for name in commands)
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("sentiment") or str(ROOT / ".venv" / "bin" / "sentiment")
+    result = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
+    assert "demo" in result.stdout and "--db" in result.stdout
+    assert sys.executable
