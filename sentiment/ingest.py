@@ -97,8 +97,9 @@ def ingest_paths(
         for path in files:
             try:
                 parsed = parse_file(path)
-            except (ParseError, ValueError, OSError, yaml.YAMLError, TypeError, KeyError) as exc:
+            except Exception as exc:  # any unreadable input is reported and the run goes on
                 reason = str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
+                reason = reason[:300]
                 report.failed_files[str(path)] = reason
                 stats.skip(f"unreadable file: {reason}"[:200])
             else:

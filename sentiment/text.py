@@ -26,6 +26,7 @@ _WARNING_BULLET = re.compile(r"^β[\u00a0 ]οΈ(?=\s)", re.MULTILINE)
 _TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 _WS = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")  # zero-width space, word joiner, BOM (not ZWJ: emoji use it)
 
 
 def normalize(text: str | None) -> str:
@@ -38,7 +39,7 @@ def normalize(text: str | None) -> str:
     fixed = _STRIPPED_EMOJI_BULLET.sub("•", fixed)
     fixed = _STRIPPED_APOSTROPHE.sub("'", fixed)
     fixed = _STRIPPED_DASH.sub("—", fixed)
-    fixed = fixed.replace("\r\n", "\n").replace("\r", "\n")
+    fixed = _INVISIBLE.sub("", fixed).replace("\r\n", "\n").replace("\r", "\n")
     fixed = _TRAILING_SPACE.sub("", fixed)
     fixed = _MANY_BLANK_LINES.sub("\n\n", fixed)
     return fixed.strip()
@@ -94,5 +95,6 @@ def html_to_text(fragment: str | None) -> str:
 
 
 def unescape_entities(text: str | None) -> str:
-    """Reddit bodies arrive with &amp; &lt; &gt; escaped; store what the user typed."""
-    return html.unescape(text or "")
+    """Reddit markdown as a reader sees it: the API escapes &, < and > once (undone first), and
+    entities the writer typed (``&#x200B;``, ``&nbsp;``) render as characters (undone second)."""
+    return html.unescape(html.unescape(text or ""))

@@ -47,3 +47,10 @@ def test_author_hash_is_keyed_and_stable():
     assert author_hash("alice", b"k1") != author_hash("alice", b"k2")
     assert "alice" not in author_hash("alice", b"k1")
     assert author_hash("[deleted]", b"k1") is None and author_hash(None, b"k1") is None
+
+
+def test_reddit_entities_unescape_to_what_readers_see():
+    from sentiment.text import unescape_entities
+
+    assert normalize(unescape_entities("&amp;#x200B;\n\nI &lt;3 qwen &amp; co")) == "I <3 qwen & co"
+    assert normalize("family 👨\u200d👩\u200d👧") == "family 👨\u200d👩\u200d👧"
