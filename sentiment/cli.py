@@ -85,10 +85,16 @@ def _classify(settings: Settings, con, classifier_name: str) -> None:
                   f" ({elapsed:.1f}s)")
 
 
-def _trends(settings: Settings, con) -> None:
-    from sentiment.trends import event_shift_table, event_window_table, refresh_trends
+def _refresh_trends(settings: Settings, con) -> None:
+    from sentiment.trends import refresh_trends
 
-    refresh_trends(con, min_n=settings.min_window_n)
+    rows = refresh_trends(con, min_n=settings.min_window_n)
+    console.print(f"trends: shift tests refreshed for {rows} event/source pairs")
+
+
+def _print_event_table(settings: Settings, con) -> None:
+    from sentiment.trends import event_shift_table, event_window_table
+
     table = event_window_table(con)
     shifts = event_shift_table(con)
     if table.empty:
@@ -157,7 +163,8 @@ def trends(ctx: typer.Context) -> None:
     """Refresh the shift tests and print the event-window table."""
     settings = _settings(ctx)
     with _open(settings) as con:
-        _trends(settings, con)
+        _refresh_trends(settings, con)
+        _print_event_table(settings, con)
 
 
 @app.command()
@@ -195,6 +202,7 @@ def demo(
     with _open(settings) as con:
         _ingest(settings, con, [seeds])
         _classify(settings, con, settings.classifier)
+        _refresh_trends(settings, con)
         if week is None:
             from sentiment.brief.render import week_name
 
@@ -206,7 +214,7 @@ def demo(
             "(SELECT count(*) FROM events)").fetchone()
         console.print(f"database {settings.db}: {counts[0]} documents, {counts[1]} stances, "
                       f"{counts[2]} events ({time.perf_counter() - started:.1f}s)")
-        _trends(settings, con)
+        _print_event_table(settings, con)
 
 
 if __name__ == "__main__":
