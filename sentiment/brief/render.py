@@ -176,7 +176,7 @@ def _chart(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict:
             [first, last]).fetchall()
     ]
     return {"bars": bars, "markers": markers, "width": left + len(days) * width + 10,
-            "height": height + top + 40, "bar_width": width - 3, "top": top, "plot_height": height,
+            "height": height + top + 56, "bar_width": width - 3, "top": top, "plot_height": height,
             "left": left}
 
 
