@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -102,9 +103,9 @@ def _print_event_table(settings: Settings, con) -> None:
         return
     for event_id, group in table.groupby("event_id", sort=False):
         first = group.iloc[0]
-        out = Table(title=f"{first.event} ({first.occurred_at:%Y-%m-%d})", title_justify="left")
-        out.add_column("window")
-        out.add_column("dates")
+        out = Table(title=f"{first.event} ({first.occurred_at:%Y-%m-%d})", title_justify="left",
+                    box=box.SIMPLE_HEAD)
+        out.add_column("days")
         out.add_column("n", justify="right")
         for label in LABELS:
             out.add_column(label, justify="right")
@@ -115,15 +116,14 @@ def _print_event_table(settings: Settings, con) -> None:
                 small = r.n_window < settings.min_window_n
                 cells.append("–" if r.n_window == 0 else
                              f"{r.share:.0%} ({100 * r.ci_low:.0f}–{100 * r.ci_high:.0f})" + ("*" if small else ""))
-            out.add_row(window, f"{r0.date_from:%m-%d}…{r0.date_to:%m-%d}", str(int(r0.n_window)), *cells)
+            out.add_row(window, str(int(r0.n_window)), *cells)
         console.print(out)
         overall = shifts[(shifts.event_id == event_id) & (shifts.source == "all")]
         if not overall.empty and overall.iloc[0].p_value == overall.iloc[0].p_value:
             s = overall.iloc[0]
-            note = " (small sample)" if s.small_sample else ""
-            console.print(f"  shift -7..-1 → 0..+6: n {s.n_before} → {s.n_after}, chi-square p = "
-                          f"{s.p_value:.3g}; largest move {s.largest_change_label} "
-                          f"{s.largest_change_pp:+.1f} pp{note}")
+            note = " [small sample]" if s.small_sample else ""
+            console.print(f"  -7..-1 vs 0..+6: n {s.n_before} → {s.n_after}, chi² p = {s.p_value:.3g}, "
+                          f"largest move {s.largest_change_label} {s.largest_change_pp:+.1f} pp{note}")
     console.print("[dim]share (Wilson 95% interval, %); * = window under "
                   f"{settings.min_window_n} documents, too small to read[/dim]")
 

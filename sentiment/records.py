@@ -62,8 +62,3 @@ class Parsed:
     documents: list[Document] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-
-    def extend(self, other: "Parsed") -> None:
-        self.documents.extend(other.documents)
-        self.events.extend(other.events)
-        self.skipped.update(other.skipped)

@@ -17,7 +17,7 @@ from scipy.stats import chi2_contingency
 from sentiment.settings import LABELS
 from sentiment.store import track_run
 from sentiment.store.db import utcnow
-from sentiment.store.writes import get_meta, transaction
+from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction
 
 Z95 = 1.959963984540054
 BEFORE, AFTER = "-7..-1", "0..+6"
@@ -68,7 +68,7 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int) -> int:
     """Recompute ``event_shift`` for every event and source; returns the rows written."""
     with track_run(con, "trends") as stats:
         counts = _window_counts(con)
-        model_version = get_meta(con, "active_model_version")
+        model_version = get_meta(con, ACTIVE_MODEL_KEY)
         now = utcnow()
         rows: list[dict] = []
         for (event_id, source), group in counts.groupby(["event_id", "source"], sort=True):

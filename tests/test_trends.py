@@ -6,7 +6,7 @@ import pytest
 
 from sentiment.records import Document, Event
 from sentiment.store import upsert_documents, upsert_events, upsert_stances
-from sentiment.store.writes import set_meta
+from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
 from sentiment.trends import event_window_table, refresh_trends, shift_test, wilson
 from tests.conftest import AUTHOR_KEY
 
@@ -63,7 +63,7 @@ def _store(con, labels_by_day: dict[int, list[str]]):
         "p_concern": [0.1] * len(stances), "p_skepticism": [0.1] * len(stances),
         "p_support": [0.1] * len(stances), "p_neutral": [0.7] * len(stances),
         "classified_at": [datetime(2026, 4, 1)] * len(stances)}))
-    set_meta(con, "active_model_version", "m")
+    set_meta(con, ACTIVE_MODEL_KEY, "m")
     upsert_events(con, [Event("exit", "Lead exits", datetime(2026, 3, 3).date())])
 
 
@@ -90,5 +90,5 @@ def test_event_windows_count_shares_and_intervals(con):
 
 def test_only_the_active_model_is_reported(con):
     _store(con, {0: ["concern"] * 3})
-    set_meta(con, "active_model_version", "another-model")
+    set_meta(con, ACTIVE_MODEL_KEY, "another-model")
     assert event_window_table(con).n.sum() == 0

@@ -16,7 +16,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from sentiment.settings import LABELS
-from sentiment.store.writes import get_meta
+from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
 from sentiment.trends import BEFORE, AFTER, event_window_table, wilson
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -205,7 +205,7 @@ def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
     ))
     return Brief(
         week=week, start=start, end=end, previous_week=week_name(prev_start),
-        model_version=get_meta(con, "active_model_version"), mix=mix, previous_mix=previous,
+        model_version=get_meta(con, ACTIVE_MODEL_KEY), mix=mix, previous_mix=previous,
         changes=changes, sources=sources, events=_events(con, start, end),
         quotes=_quotes(con, start, end), chart=_chart(con, start, end), totals=totals,
     )

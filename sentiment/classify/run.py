@@ -16,9 +16,7 @@ from sentiment.classify.model import Classifier
 from sentiment.settings import COMMUNITY_KINDS, LABELS
 from sentiment.store import track_run, upsert_stances
 from sentiment.store.db import utcnow
-from sentiment.store.writes import set_meta
-
-ACTIVE_MODEL_KEY = "active_model_version"
+from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
 
 # Community documents with text and no stance for this model version. A post is read as its
 # title plus its body; comments and quotes carry the thread title as context.

@@ -69,8 +69,11 @@ def _dedupe_key(doc: Document, text_hash: str, who: str | None) -> str | None:
 
 def _documents_table(docs: Sequence[Document], key: bytes, fetched_at: datetime) -> pa.Table:
     rows: dict[str, list] = {name: [] for name in _DOC_SCHEMA.names}
+    hashed: dict[str | None, str | None] = {}  # authors repeat; hash each once per batch
     for doc in docs:
-        who = author_hash(doc.author, key)
+        if doc.author not in hashed:
+            hashed[doc.author] = author_hash(doc.author, key)
+        who = hashed[doc.author]
         text_hash = content_hash(doc.text)
         for name, value in (
             ("doc_id", doc.doc_id), ("source", doc.source), ("kind", doc.kind),
@@ -207,6 +210,10 @@ def upsert_stances(con: duckdb.DuckDBPyConnection, stances: pa.Table) -> int:
     finally:
         con.unregister("_stances")
     return stances.num_rows
+
+
+ACTIVE_MODEL_KEY = "active_model_version"
+"""``meta`` key naming the model_version the public views report (views.sql reads it too)."""
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
