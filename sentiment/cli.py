@@ -64,9 +64,9 @@ def _ingest(settings: Settings, con, paths: list[Path]) -> None:
         f"{d.n_unchanged} unchanged, {d.n_duplicate} exact duplicates dropped; "
         f"{report.events.n_new} new events ({time.perf_counter() - started:.1f}s)")
     for reason, count in sorted(report.skipped.items()):
-        console.print(f"  skipped {count}: {reason}", style="yellow")
+        console.print(f"  skipped {count}: {reason}", style="yellow", markup=False)
     for path, reason in report.failed_files.items():
-        console.print(f"  could not read {path}: {reason}", style="red")
+        console.print(f"  could not read {path}: {reason}", style="red", markup=False)
 
 
 def _classify(settings: Settings, con, classifier_name: str) -> None:
@@ -121,7 +121,7 @@ def _print_event_table(settings: Settings, con) -> None:
         overall = shifts[(shifts.event_id == event_id) & (shifts.source == "all")]
         if not overall.empty and overall.iloc[0].p_value == overall.iloc[0].p_value:
             s = overall.iloc[0]
-            note = " [small sample]" if s.small_sample else ""
+            note = ", small sample" if s.small_sample else ""
             console.print(f"  -7..-1 vs 0..+6: n {s.n_before} → {s.n_after}, chi² p = {s.p_value:.3g}, "
                           f"largest move {s.largest_change_label} {s.largest_change_pp:+.1f} pp{note}")
     console.print("[dim]share (Wilson 95% interval, %); * = window under "
