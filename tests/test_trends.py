@@ -92,3 +92,11 @@ def test_only_the_active_model_is_reported(con):
     _store(con, {0: ["concern"] * 3})
     set_meta(con, ACTIVE_MODEL_KEY, "another-model")
     assert event_window_table(con).n.sum() == 0
+
+
+def test_stance_daily_shares_sum_to_one_per_day_and_source(con):
+    _store(con, {-3: ["support"] * 3 + ["concern"], 0: ["concern"] * 2, 1: ["neutral"]})
+    rows = con.execute("SELECT day, source, sum(share), sum(n) FROM stance_daily GROUP BY ALL ORDER BY day").fetchall()
+    assert [r[3] for r in rows] == [4, 2, 1]
+    assert all(r[2] == pytest.approx(1.0) for r in rows)
+    assert con.execute("SELECT n, share FROM stance_daily WHERE label = 'support'").fetchall() == [(3, 0.75)]
