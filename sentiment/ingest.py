@@ -8,7 +8,6 @@ the rest go on.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import yaml
 
 from sentiment.events import is_events_body, parse_events
 from sentiment.records import Parsed
-from sentiment.sources import ParseError, hn, reddit, web
+from sentiment.sources import ParseError, SnapshotFolder, hn, reddit, web
 from sentiment.store import track_run, upsert_documents, upsert_events
 from sentiment.store.writes import UpsertResult
 
@@ -64,7 +63,7 @@ def parse_file(path: Path) -> Parsed:
         meta = web.load_metadata(path.parent).get(path.name)
         return web.parse_article_file(path, meta)
     if suffix == ".json":
-        body = json.loads(path.read_text(encoding="utf-8"))
+        body = SnapshotFolder(path.parent).body(path.stem)  # a saved API body, as the live client gets it
         if reddit.is_thread_body(body):
             return reddit.parse_thread(body)
         if hn.is_item_body(body):

@@ -6,13 +6,11 @@ Algolia client hands the same body to the same parser.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sentiment.records import Document, Parsed, make_doc_id
-from sentiment.sources import ParseError
+from sentiment.sources import ParseError, SnapshotFolder
 from sentiment.text import html_to_text
 
 SOURCE = "hn"
@@ -67,15 +65,9 @@ def parse_item(body: Any) -> Parsed:
     return parsed
 
 
-class HNSnapshot:
-    """Items saved as ``<story_id>.json`` Algolia bodies: the offline twin of the live client."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def story_ids(self) -> list[str]:
-        return sorted(p.stem for p in self.root.glob("*.json"))
+class HNSnapshot(SnapshotFolder):
+    """Items saved as ``<story_id>.json`` Algolia bodies: the live client's offline twin."""
 
     def item(self, story_id: str) -> Any:
         """The saved ``/api/v1/items/{story_id}`` body."""
-        return json.loads((self.root / f"{story_id}.json").read_text(encoding="utf-8"))
+        return self.body(story_id)

@@ -6,13 +6,11 @@ praw client hands the same body to the same parser.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sentiment.records import Document, Parsed, make_doc_id
-from sentiment.sources import ParseError
+from sentiment.sources import ParseError, SnapshotFolder
 from sentiment.text import normalize, unescape_entities
 
 SOURCE = "reddit"
@@ -101,15 +99,9 @@ def parse_thread(body: Any) -> Parsed:
     return parsed
 
 
-class RedditSnapshot:
-    """Threads saved as ``<post_id>.json`` bodies in a folder: the offline twin of the live client."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def thread_ids(self) -> list[str]:
-        return sorted(p.stem for p in self.root.glob("*.json"))
+class RedditSnapshot(SnapshotFolder):
+    """Threads saved as ``<post_id>.json`` ``/comments/{id}`` bodies: the live client's offline twin."""
 
     def thread(self, post_id: str) -> Any:
         """The saved ``/comments/{post_id}`` body."""
-        return json.loads((self.root / f"{post_id}.json").read_text(encoding="utf-8"))
+        return self.body(post_id)

@@ -35,7 +35,7 @@ def _count(node) -> int:
     return 1 + sum(_count(c) for c in node.get("children") or [])
 
 
-@pytest.mark.parametrize("story_id", HNSnapshot(SNAPSHOTS).story_ids())
+@pytest.mark.parametrize("story_id", HNSnapshot(SNAPSHOTS).ids())
 def test_every_bundled_item_is_parsed_with_intact_parents(story_id):
     body = HNSnapshot(SNAPSHOTS).item(story_id)
     docs = parse_item(body).documents

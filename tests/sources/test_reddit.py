@@ -60,7 +60,7 @@ def _count_t1(node) -> int:
     return 0
 
 
-@pytest.mark.parametrize("post_id", RedditSnapshot(SNAPSHOTS).thread_ids())
+@pytest.mark.parametrize("post_id", RedditSnapshot(SNAPSHOTS).ids())
 def test_every_bundled_comment_is_parsed_once_with_intact_parents(post_id):
     body = RedditSnapshot(SNAPSHOTS).thread(post_id)
     parsed = parse_thread(body)
