@@ -136,6 +136,25 @@ def _brief(settings: Settings, con, week: str, out_dir: Path | None) -> tuple[Pa
     return md, html
 
 
+def _check_week(week: str) -> str:
+    from sentiment.brief import parse_week
+
+    try:
+        parse_week(week)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--week") from None
+    return week
+
+
+def _check_model(name: str) -> str:
+    from sentiment.classify import available_classifiers
+
+    if name not in available_classifiers():
+        raise typer.BadParameter(f"{name!r} is not one of {', '.join(available_classifiers())}",
+                                 param_hint="--model")
+    return name
+
+
 @app.command()
 def ingest(
     ctx: typer.Context,
@@ -155,7 +174,7 @@ def classify(
     """Label every stored comment, post and quote that has no stance from the current model."""
     settings = _settings(ctx)
     with _open(settings) as con:
-        _classify(settings, con, model or settings.classifier)
+        _classify(settings, con, _check_model(model or settings.classifier))
 
 
 @app.command()
@@ -174,14 +193,10 @@ def brief(
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default briefs/).")] = None,
 ) -> None:
     """Write the weekly brief as Markdown and self-contained HTML."""
-    from sentiment.brief import last_complete_week, parse_week
+    from sentiment.brief import last_complete_week
 
     settings = _settings(ctx)
-    week = week or last_complete_week(date.today())
-    try:
-        parse_week(week)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--week") from None
+    week = _check_week(week or last_complete_week(date.today()))
     with _open(settings) as con:
         _brief(settings, con, week, out)
 
@@ -194,6 +209,8 @@ def demo(
 ) -> None:
     """Run every step on the bundled data: ingest, classify, trends, brief."""
     settings = _settings(ctx)
+    if week is not None:
+        _check_week(week)
     seeds = seeds or settings.seeds_dir
     if not seeds.is_dir():
         console.print(f"No bundled data at {seeds}: run from the repository root or pass --seeds.", style="red")

@@ -69,9 +69,14 @@ def test_bad_inputs_are_reported_not_fatal(tmp_path):
     assert status == "ok" and skipped == 3 and "broken.json" in notes
 
 
-def test_bad_week_is_a_clear_error(tmp_path):
-    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), "brief", "--week", "March"])
-    assert result.exit_code != 0 and "2026-W10" in result.output
+@pytest.mark.parametrize("args, hint", [
+    (["brief", "--week", "March"], "2026-W10"),
+    (["demo", "--week", "W10"], "2026-W10"),
+    (["classify", "--model", "gpt"], "baseline"),
+])
+def test_bad_options_are_clear_errors(tmp_path, args, hint):
+    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), *args], env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and hint in result.output
 
 
 def test_every_command_is_documented_in_the_readme():
