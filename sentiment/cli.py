@@ -73,7 +73,10 @@ def _classify(settings: Settings, con, classifier_name: str) -> None:
     from sentiment.classify import load_classifier
     from sentiment.classify.run import classify_pending, count_pending
 
-    classifier = load_classifier(classifier_name)
+    try:
+        classifier = load_classifier(classifier_name)
+    except ValueError as exc:  # the registry names the choices
+        raise typer.BadParameter(str(exc), param_hint="--model") from None
     pending = count_pending(con, classifier.model_version)
     started = time.perf_counter()
     with _progress() as progress:
@@ -146,15 +149,6 @@ def _check_week(week: str) -> str:
     return week
 
 
-def _check_model(name: str) -> str:
-    from sentiment.classify import available_classifiers
-
-    if name not in available_classifiers():
-        raise typer.BadParameter(f"{name!r} is not one of {', '.join(available_classifiers())}",
-                                 param_hint="--model")
-    return name
-
-
 @app.command()
 def ingest(
     ctx: typer.Context,
@@ -174,7 +168,7 @@ def classify(
     """Label every stored comment, post and quote that has no stance from the current model."""
     settings = _settings(ctx)
     with _open(settings) as con:
-        _classify(settings, con, _check_model(model or settings.classifier))
+        _classify(settings, con, model or settings.classifier)
 
 
 @app.command()
@@ -209,8 +203,7 @@ def demo(
 ) -> None:
     """Run every step on the bundled data: ingest, classify, trends, brief."""
     settings = _settings(ctx)
-    if week is not None:
-        _check_week(week)
+    week = _check_week(week) if week is not None else None
     seeds = seeds or settings.seeds_dir
     if not seeds.is_dir():
         console.print(f"No bundled data at {seeds}: run from the repository root or pass --seeds.", style="red")

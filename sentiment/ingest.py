@@ -97,10 +97,9 @@ def ingest_paths(
             try:
                 parsed = parse_file(path)
             except Exception as exc:  # any unreadable input is reported and the run goes on
-                reason = str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
-                reason = reason[:300]
+                reason = (str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}")[:200]
                 report.failed_files[str(path)] = reason
-                stats.skip(f"unreadable file: {reason}"[:200])
+                stats.skip(f"unreadable file: {reason}")
             else:
                 stats.skipped.update(parsed.skipped)
                 report.documents.add(upsert_documents(con, parsed.documents, author_key=author_key))

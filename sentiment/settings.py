@@ -46,9 +46,6 @@ class Settings(BaseSettings):
     batch_size: int = 256
     """Documents per classification batch (one transaction per batch)."""
 
-    ci_z: float = 1.959963984540054
-    """z for the two-sided 95% Wilson intervals."""
-
     min_window_n: int = 20
     """Windows with fewer classified documents are flagged as too small to read."""
 
