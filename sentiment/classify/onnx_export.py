@@ -1,0 +1,39 @@
+"""Export a fine-tuned torch model to ONNX and quantise its weights to int8.
+
+Uses ``torch.onnx`` and ONNX Runtime's own quantiser (``optimum`` would downgrade transformers).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+
+def export_int8(model, tokenizer, target: Path) -> Path:
+    """Write ``target`` (an int8 ONNX file) from a torch sequence-classification model."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model.eval()
+    sample = tokenizer(["a thread title"], ["a short comment to trace the graph"], return_tensors="pt")
+    inputs = (sample["input_ids"], sample["attention_mask"])
+    names = ["input_ids", "attention_mask"]
+
+    class _Logits(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    target = Path(target)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        fp32 = Path(tmp) / "model.fp32.onnx"
+        torch.onnx.export(
+            _Logits(model), inputs, str(fp32), input_names=names, output_names=["logits"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names} | {"logits": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    return target

@@ -1,0 +1,53 @@
+"""The two trained classifiers users choose between: ``accurate`` and ``fast``.
+
+A preset fixes everything that decides what a training run produces (encoder, schedule, seed),
+so ``sentiment train --preset NAME`` is reproducible and its ``model_version`` names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PRESET_NAMES: tuple[str, ...] = ("accurate", "fast")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Hyper-parameters of one trained classifier."""
+
+    name: str
+    encoder: str
+    """``mpnet`` or ``minilm`` (see ``sentiment.classify.encoders``)."""
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    max_length: int
+    """Tokens per (title, comment) pair; longer pairs lose the end of the longer part."""
+    freeze_layers: int
+    """Lower transformer layers (and the embeddings) kept frozen: cheaper training, little loss."""
+    seed: int = 13
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.05
+    distill_weight: float = 0.0
+    """Share of the loss that matches the ``accurate`` model's probabilities, when available."""
+
+
+PRESETS: dict[str, Preset] = {
+    "accurate": Preset(
+        name="accurate", encoder="mpnet", learning_rate=5e-5, epochs=3, batch_size=16,
+        max_length=128, freeze_layers=8,
+    ),
+    "fast": Preset(
+        name="fast", encoder="minilm", learning_rate=1.2e-4, epochs=6, batch_size=16,
+        max_length=128, freeze_layers=2, distill_weight=0.5,
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}") from None
