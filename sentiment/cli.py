@@ -69,14 +69,34 @@ def _ingest(settings: Settings, con, paths: list[Path]) -> None:
         console.print(f"  could not read {path}: {reason}", style="red", markup=False)
 
 
-def _classify(settings: Settings, con, classifier_name: str) -> None:
+class _TrainingProgress:
+    """Rich progress for a training run: one bar per phase (cache, train, evaluate, export)."""
+
+    def __init__(self, progress: Progress, title: str) -> None:
+        self.progress, self.title, self.tasks = progress, title, {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase not in self.tasks:
+            self.tasks[phase] = self.progress.add_task(f"{self.title}: {phase}", total=total)
+        self.progress.update(self.tasks[phase], completed=done, total=total)
+
+
+def _load_classifier(classifier_name: str):
+    """The named classifier; a preset this machine has not trained yet is trained first."""
     from sentiment.classify import load_classifier
+
+    with _progress() as progress:
+        try:
+            return load_classifier(classifier_name,
+                                   on_progress=_TrainingProgress(progress, f"train {classifier_name}"))
+        except ValueError as exc:  # the registry names the choices
+            raise typer.BadParameter(str(exc), param_hint="--model") from None
+
+
+def _classify(settings: Settings, con, classifier_name: str) -> None:
     from sentiment.classify.run import classify_pending, count_pending
 
-    try:
-        classifier = load_classifier(classifier_name)
-    except ValueError as exc:  # the registry names the choices
-        raise typer.BadParameter(str(exc), param_hint="--model") from None
+    classifier = _load_classifier(classifier_name)
     pending = count_pending(con, classifier.model_version)
     started = time.perf_counter()
     with _progress() as progress:
@@ -163,7 +183,8 @@ def ingest(
 @app.command()
 def classify(
     ctx: typer.Context,
-    model: Annotated[Optional[str], typer.Option(help="Classifier to use (default from settings).")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        help="accurate, fast or baseline (default from settings: accurate).")] = None,
 ) -> None:
     """Label every stored comment, post and quote that has no stance from the current model."""
     settings = _settings(ctx)
@@ -211,7 +232,7 @@ def demo(
     started = time.perf_counter()
     with _open(settings) as con:
         _ingest(settings, con, [seeds])
-        _classify(settings, con, settings.classifier)
+        _classify(settings, con, settings.demo_classifier)
         _refresh_trends(settings, con)
         if week is None:
             from sentiment.brief.render import week_name
@@ -225,6 +246,169 @@ def demo(
         console.print(f"database {settings.db}: {counts[0]} documents, {counts[1]} stances, "
                       f"{counts[2]} events ({time.perf_counter() - started:.1f}s)")
         _print_event_table(settings, con)
+
+
+Preset = Annotated[str, typer.Option("--preset", help="accurate (mpnet, the default) or fast (MiniLM).")]
+
+
+def _check_preset(name: str) -> str:
+    from sentiment.classify.presets import PRESET_NAMES
+
+    if name not in PRESET_NAMES:
+        raise typer.BadParameter(f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}",
+                                 param_hint="--preset")
+    return name
+
+
+def _open_if_exists(settings: Settings):
+    """The database for reading the user's labels, or None when there is none yet."""
+    return _open(settings) if settings.db.exists() else None
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    preset: Preset = "accurate",
+    teacher_out: Annotated[Optional[Path], typer.Option(
+        help="After training accurate, also write its probabilities on the training data here "
+             "(the file the fast preset distils from).")] = None,
+) -> None:
+    """Fine-tune a preset on the bundled labels plus your own; writes models/<preset>/."""
+    from sentiment.classify.trained import model_dir, train_preset, write_teacher
+
+    settings = _settings(ctx)
+    _check_preset(preset)
+    con = _open_if_exists(settings)
+    try:
+        with _progress() as progress:
+            card = train_preset(preset, settings, con=con, on_progress=_TrainingProgress(progress, f"train {preset}"))
+    finally:
+        if con is not None:
+            con.close()
+    dev = card.get("dev") or {}
+    console.print(f"trained {card['model_version']} in {card['train_seconds']} s on {card['n_train']} examples "
+                  f"→ {model_dir(settings, preset)}")
+    console.print(f"dev ({card['n_dev']} examples, held-out events): macro-F1 {dev.get('macro_f1')}, "
+                  f"ECE {card['ece_uncalibrated']} → {card['ece']} (temperature {card['temperature']:.2f}), "
+                  f"ONNX int8 agreement {card.get('onnx_int8_agreement')}")
+    if teacher_out:
+        n = write_teacher(settings, teacher_out)
+        console.print(f"wrote the accurate model's probabilities for {n} training examples to {teacher_out}")
+
+
+def _scores_table(title: str, scores) -> Table:
+    out = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    out.add_column("true \\ predicted")
+    for label in LABELS:
+        out.add_column(label, justify="right")
+    out.add_column("F1", justify="right")
+    for label, row in zip(LABELS, scores.confusion):
+        out.add_row(label, *(str(x) for x in row), f"{scores.per_label_f1[label]:.3f}")
+    return out
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        help="Labelled JSONL files (text, label, optional thread_title); default: the dev split.")] = None,
+    model: Annotated[str, typer.Option(help="accurate, fast or baseline.")] = "accurate",
+) -> None:
+    """Macro-F1, per-label F1 and the confusion matrix of a model on labelled comments."""
+    import numpy as np
+
+    from sentiment.classify.data import LabelFileError, bundled_examples, read_labelled_jsonl
+    from sentiment.classify.metrics import score
+
+    try:
+        sets = [(str(f), read_labelled_jsonl(f)) for f in files] if files else [("dev split", bundled_examples("dev"))]
+    except (LabelFileError, OSError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="FILES") from None
+    classifier = _load_classifier(model)
+    for name, examples in sets:
+        preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
+        scores = score([e.label for e in examples], np.array([p.probs for p in preds]))
+        console.print(_scores_table(f"{classifier.model_version} on {name}", scores))
+        console.print(f"n {scores.n}, macro-F1 {scores.macro_f1:.3f}, accuracy {scores.accuracy:.3f}, "
+                      f"ECE {scores.ece:.3f}")
+
+
+@app.command("classify-file")
+def classify_file(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="JSONL input: id, text, optional thread_title per line.")],
+    target: Annotated[Path, typer.Argument(help="JSONL output: id, label, confidence, scores, model_version.")],
+    preset: Preset = "accurate",
+) -> None:
+    """Label a JSONL file of comments without a database (trains the preset first if missing)."""
+    from sentiment.classify.files import InputError, classify_jsonl, read_inputs
+
+    settings = _settings(ctx)
+    _check_preset(preset)
+    try:
+        rows = read_inputs(source)
+    except InputError as exc:
+        console.print(f"{exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    classifier = _load_classifier(preset)
+    with _progress() as progress:
+        task = progress.add_task(f"classify ({classifier.model_version})", total=len(rows))
+        n = classify_jsonl(rows, target, classifier, batch_size=settings.batch_size,
+                           on_batch=lambda k: progress.advance(task, k))
+    console.print(f"classify-file: {n} comments labelled by {classifier.model_version} → {target}")
+
+
+_KEYS = {"c": "concern", "s": "skepticism", "p": "support", "n": "neutral"}
+
+
+@app.command()
+def label(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Stop after this many comments.")] = 20,
+    export: Annotated[Optional[Path], typer.Option("--export", help="Write all your labels to this JSONL file and stop.")] = None,
+    import_: Annotated[Optional[Path], typer.Option("--import", help="Read labels from this JSONL file and stop.")] = None,
+) -> None:
+    """Label the least certain stored comments, one at a time; `sentiment train` learns from them.
+
+    Keys: c concern, s skepticism, p support, n neutral, k skip, q quit.
+    """
+    from sentiment.classify import labels as user_labels
+    from sentiment.classify.data import LabelFileError
+
+    settings = _settings(ctx)
+    with _open(settings) as con:
+        if export is not None:
+            n = user_labels.export_labels(con, export)
+            console.print(f"exported {n} labels to {export}")
+            return
+        if import_ is not None:
+            try:
+                result = user_labels.import_labels(con, import_)
+            except (LabelFileError, OSError) as exc:
+                raise typer.BadParameter(str(exc), param_hint="--import") from None
+            console.print(f"imported {result.new} new and {result.updated} changed labels from {import_}")
+            return
+        queue = user_labels.least_certain(con, limit)
+        if not queue:
+            console.print("Nothing to label: run `sentiment classify` first, or every stored comment is labelled.",
+                          style="yellow")
+            return
+        done = 0
+        for item in queue:
+            console.rule(f"{item.model_label} {item.confidence:.0%} · {item.doc_id}")
+            if item.thread_title:
+                console.print(f"thread: {item.thread_title}", style="dim", markup=False)
+            console.print(item.text, markup=False)
+            key = typer.prompt("[c]oncern [s]kepticism su[p]port [n]eutral [k] skip [q] quit",
+                               default="k", show_default=False).strip().lower()[:1]
+            if key == "q":
+                break
+            if key in _KEYS:
+                user_labels.save_label(con, item, _KEYS[key])
+                done += 1
+        total = con.execute("SELECT count(*) FROM labels").fetchone()[0]
+        console.print(f"labelled {done} comments this session, {total} in all; "
+                      "`sentiment train` includes them.")
 
 
 if __name__ == "__main__":

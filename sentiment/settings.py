@@ -40,8 +40,24 @@ class Settings(BaseSettings):
     author_key: str | None = None
     """The author-hash secret itself (overrides ``author_key_file`` when set)."""
 
-    classifier: str = "baseline"
-    """Which classifier ``sentiment classify`` uses by default."""
+    classifier: str = "accurate"
+    """Which classifier ``sentiment classify`` and the flows use: ``accurate`` (fine-tuned
+    all-mpnet-base-v2), ``fast`` (fine-tuned all-MiniLM-L6-v2) or ``baseline`` (rules)."""
+
+    demo_classifier: str = "fast"
+    """The classifier ``sentiment demo`` uses: ``fast`` trains in minutes on first use."""
+
+    models_dir: Path = Path("models")
+    """Trained models (``<preset>/``) and the unpacked base encoders (``base/``)."""
+
+    threads: int = 2
+    """CPU threads for training and inference (torch and ONNX Runtime)."""
+
+    infer_backend: str = "onnx"
+    """``onnx`` (int8, the fast default) or ``torch`` (fp32, the reference)."""
+
+    infer_batch_size: int = 32
+    """Texts per forward pass, grouped by length."""
 
     batch_size: int = 256
     """Documents per classification batch (one transaction per batch)."""

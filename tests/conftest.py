@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_000 = SEEDS / "000_df123552c6684693.txt"
 AUTHOR_KEY = b"test-author-key"
+MODELS = Path(os.environ.get("SENTIMENT_TEST_MODELS_DIR", ROOT / "models"))
+"""Trained presets are shared by the whole run (and with the README's demo): training is
+minutes, so it happens once; a fresh clone trains on first use, as a user's would."""
 
 
 @pytest.fixture
@@ -34,6 +38,19 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SENTIMENT_BRIEFS_DIR", str(tmp_path / "briefs"))
     monkeypatch.setenv("SENTIMENT_AUTHOR_KEY", AUTHOR_KEY.decode())
     monkeypatch.setenv("SENTIMENT_SEEDS_DIR", str(SEEDS))
+    monkeypatch.setenv("SENTIMENT_MODELS_DIR", str(MODELS))
+    # Unit tests run on the rule baseline; tests marked slow use the trained models.
+    monkeypatch.setenv("SENTIMENT_CLASSIFIER", "baseline")
+    monkeypatch.setenv("SENTIMENT_DEMO_CLASSIFIER", "baseline")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def fast_model():
+    """The trained ``fast`` preset (trained here on first use: the real model, not a stub)."""
+    from sentiment.classify.trained import load_preset
+    from sentiment.settings import Settings
+
+    return load_preset("fast", Settings(models_dir=MODELS))

@@ -41,25 +41,43 @@ class Classifier(Protocol):
         ...
 
 
-def _baseline() -> Classifier:
+def _baseline(on_progress=None) -> Classifier:
     from sentiment.classify.baseline import RuleBaseline
 
     return RuleBaseline()
 
 
-_REGISTRY: dict[str, Callable[[], Classifier]] = {"baseline": _baseline}
+def _trained(preset: str) -> Callable[..., Classifier]:
+    def factory(on_progress=None) -> Classifier:
+        from sentiment.classify.trained import load_preset
+        from sentiment.settings import get_settings
+
+        return load_preset(preset, get_settings(), on_progress=on_progress)
+
+    return factory
+
+
+_REGISTRY: dict[str, Callable[..., Classifier]] = {
+    "accurate": _trained("accurate"),
+    "fast": _trained("fast"),
+    "baseline": _baseline,
+}
 
 
 def available_classifiers() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def load_classifier(name: str) -> Classifier:
-    """The classifier registered under ``name`` (see ``available_classifiers``)."""
+def load_classifier(name: str, *, on_progress: Callable[[str, int, int], None] | None = None) -> Classifier:
+    """The classifier registered under ``name`` (see ``available_classifiers``).
+
+    A trained preset (``accurate``, ``fast``) that this machine has not trained yet is trained
+    first; ``on_progress(phase, done, total)`` follows that training.
+    """
     try:
         factory = _REGISTRY[name]
     except KeyError:
         raise ValueError(
             f"unknown classifier {name!r}; choose one of {', '.join(available_classifiers())}"
         ) from None
-    return factory()
+    return factory(on_progress=on_progress)

@@ -1,0 +1,91 @@
+"""The user's own labels: the labelling queue, and JSONL export/import.
+
+The queue shows the stored comments the current model is least sure about (active learning by
+uncertainty), so each label a user gives is one the model can learn the most from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from sentiment.classify.data import read_labelled_jsonl
+from sentiment.store.db import utcnow
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    doc_id: str
+    text: str
+    thread_title: str | None
+    model_label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    new: int
+    updated: int
+
+
+def least_certain(con: duckdb.DuckDBPyConnection, limit: int) -> list[QueueItem]:
+    """Stored, classified, not yet labelled comments, least confident first."""
+    rows = con.execute(
+        """
+        SELECT c.doc_id, c.text, c.thread_title, c.label, c.confidence
+        FROM classified_documents c
+        WHERE c.text IS NOT NULL AND length(trim(c.text)) > 0
+          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = c.doc_id)
+        ORDER BY c.confidence, c.doc_id
+        LIMIT ?
+        """,
+        [limit],
+    ).fetchall()
+    return [QueueItem(*row) for row in rows]
+
+
+def save_label(con: duckdb.DuckDBPyConnection, item: QueueItem, label: str) -> None:
+    """Store (or change) the user's label for a queued comment."""
+    con.execute(
+        "INSERT OR REPLACE INTO labels (id, text, thread_title, label, source, labelled_at) "
+        "VALUES (?, ?, ?, ?, 'user', ?)",
+        [item.doc_id, item.text, item.thread_title, label, utcnow()],
+    )
+
+
+def export_labels(con: duckdb.DuckDBPyConnection, target: Path) -> int:
+    """Write every label as JSONL (the format ``import_labels`` and ``sentiment eval`` read)."""
+    rows = con.execute("SELECT id, text, thread_title, label, source FROM labels ORDER BY id").fetchall()
+    with Path(target).open("w", encoding="utf-8") as out:
+        for rid, text, title, label, source in rows:
+            out.write(json.dumps({"id": rid, "thread_title": title, "text": text, "label": label,
+                                  "source": source, "split": "train"}, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def import_labels(con: duckdb.DuckDBPyConnection, source: Path) -> ImportResult:
+    """Add labels from a JSONL file; the whole file is checked before anything is stored."""
+    examples = read_labelled_jsonl(source)
+    known = {r[0]: r[1] for r in con.execute("SELECT id, label FROM labels").fetchall()}
+    now = utcnow()
+    new = updated = 0
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ex in examples:
+            if ex.id in known and known[ex.id] == ex.label:
+                continue
+            new += ex.id not in known
+            updated += ex.id in known
+            con.execute(
+                "INSERT OR REPLACE INTO labels (id, text, thread_title, label, source, labelled_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [ex.id, ex.text, ex.thread_title, ex.label, ex.source, now],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return ImportResult(new, updated)

@@ -1,0 +1,62 @@
+"""The labelling loop: least certain first, keys to labels, export and import round-trip."""
+
+import json
+
+from typer.testing import CliRunner
+
+from sentiment.cli import app
+from sentiment.classify.trained import user_examples
+from sentiment.store import connect
+from tests.conftest import SEEDS
+
+
+def _demo_db(db_path):
+    result = CliRunner().invoke(app, ["--db", str(db_path), "demo", "--seeds", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+
+
+def test_label_shows_least_certain_first_and_stores_keys(tmp_path):
+    db = tmp_path / "l.duckdb"
+    _demo_db(db)
+    with connect(db) as con:
+        expected = [r[0] for r in con.execute(
+            "SELECT doc_id FROM classified_documents WHERE length(trim(text)) > 0 "
+            "ORDER BY confidence, doc_id LIMIT 4").fetchall()]
+    result = CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "4"], input="c\nk\np\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "labelled 2 comments this session, 2 in all" in result.output
+    with connect(db) as con:
+        stored = dict(con.execute("SELECT id, label FROM labels").fetchall())
+        assert stored == {expected[0]: "concern", expected[2]: "support"}
+        assert {e.label for e in user_examples(con)} == {"concern", "support"}
+    # A second session skips what is labelled.
+    again = CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "1"], input="q\n")
+    assert expected[0] not in again.output and expected[1] in again.output
+
+
+def test_labels_export_and_import_round_trip(tmp_path):
+    db, other = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    _demo_db(db)
+    CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "3"], input="s\nn\np\n")
+    out = tmp_path / "labels.jsonl"
+    result = CliRunner().invoke(app, ["--db", str(db), "label", "--export", str(out)])
+    assert "exported 3 labels" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["label"] for r in rows] and all(r["text"] and r["source"] == "user" for r in rows)
+    first = CliRunner().invoke(app, ["--db", str(other), "label", "--import", str(out)])
+    assert "imported 3 new and 0 changed" in first.output
+    second = CliRunner().invoke(app, ["--db", str(other), "label", "--import", str(out)])
+    assert "imported 0 new and 0 changed" in second.output
+    with connect(other) as con:
+        assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 3
+
+
+def test_a_bad_import_file_stores_nothing(tmp_path):
+    db = tmp_path / "c.duckdb"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "text": "fine", "label": "support"}\n{"id": "2", "text": "x", "label": "meh"}\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["--db", str(db), "label", "--import", str(bad)])
+    assert result.exit_code == 2 and "bad.jsonl:2" in result.output
+    with connect(db) as con:
+        assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 0

@@ -1,0 +1,93 @@
+"""The trained model, for real (marked slow: the first run trains the fast preset)."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sentiment.classify.data import bundled_examples
+from sentiment.classify.transformer import TransformerClassifier
+from sentiment.cli import app
+from sentiment.settings import LABELS
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def test_card_describes_the_model(fast_model):
+    card = fast_model.card
+    assert card["model_version"].startswith("fast-minilm-") and card["labels"] == list(LABELS)
+    assert card["n_train"] >= 1500 and card["n_dev"] >= 250 and len(card["data_hash"]) == 64
+    assert card["train_seconds"] > 0 and card["trained_at"]
+    dev = card["dev"]
+    assert 0 <= dev["macro_f1"] <= 1 and len(dev["confusion"]) == 4 and sum(map(sum, dev["confusion"])) == card["n_dev"]
+    assert card["ece"] is not None and card["temperature"] > 0
+    assert (fast_model.folder / "README.md").read_text(encoding="utf-8").startswith("# Stance model")
+
+
+def test_model_beats_the_rule_baseline_on_the_dev_split(fast_model):
+    from sentiment.classify.baseline import RuleBaseline
+    from sentiment.classify.metrics import score
+
+    dev = bundled_examples("dev")
+    texts, titles, gold = [e.text for e in dev], [e.thread_title for e in dev], [e.label for e in dev]
+    model_f1 = score(gold, np.array([p.probs for p in fast_model.predict(texts, titles)])).macro_f1
+    base_f1 = score(gold, np.array([p.probs for p in RuleBaseline().predict(texts, titles)])).macro_f1
+    assert model_f1 > base_f1 + 0.05
+
+
+def test_onnx_int8_agrees_with_torch_on_the_dev_split(fast_model):
+    dev = bundled_examples("dev")
+    texts, titles = [e.text for e in dev], [e.thread_title for e in dev]
+    torch_model = TransformerClassifier(fast_model.folder, backend="torch")
+    onnx = fast_model.logits(texts, titles).argmax(axis=1)
+    reference = torch_model.logits(texts, titles).argmax(axis=1)
+    assert (onnx == reference).mean() >= 0.98
+
+
+def test_predictions_do_not_depend_on_batch_composition(fast_model):
+    dev = bundled_examples("dev")[:40]
+    together = fast_model.logits([e.text for e in dev], [e.thread_title for e in dev])
+    alone = np.vstack([fast_model.logits([e.text], [e.thread_title]) for e in dev[:5]])
+    assert np.allclose(together[:5], alone, atol=1e-3)
+
+
+def test_classify_file_with_the_real_model(fast_model, tmp_path):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [{"id": "1", "text": "Thanks for years of great open models, you will be missed!"},
+            {"id": "2", "text": "Sure, 'personal reasons'. Nobody believes that.", "thread_title": "Lead leaves the lab"},
+            {"id": "3", "text": "<script>alert(1)</script> which quant fits 8GB?"}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["classify-file", str(src), str(out), "--preset", "fast"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in lines] == ["1", "2", "3"]
+    assert all(r["model_version"] == fast_model.model_version and r["label"] in LABELS for r in lines)
+
+
+def test_demo_end_to_end_with_the_trained_model(fast_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("SENTIMENT_DEMO_CLASSIFIER", "fast")
+    from sentiment.settings import get_settings
+
+    get_settings.cache_clear()
+    db = tmp_path / "demo.duckdb"
+    result = CliRunner().invoke(app, ["--db", str(db), "demo", "--seeds", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    from sentiment.store import connect
+
+    with connect(db) as con:
+        version, n = con.execute(
+            "SELECT model_version, count(*) FROM classified_documents GROUP BY 1").fetchone()
+        assert version == fast_model.model_version and n >= 550
+        labels = dict(con.execute("SELECT label, count(*) FROM classified_documents GROUP BY 1").fetchall())
+        assert len(labels) == 4 and max(labels.values()) < 0.7 * n
+
+
+def test_eval_prints_scores_for_a_labelled_file(fast_model, tmp_path):
+    f = tmp_path / "gold.jsonl"
+    f.write_text("".join(json.dumps({"text": e.text, "label": e.label, "thread_title": e.thread_title}) + "\n"
+                         for e in bundled_examples("dev")[:30]), encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", str(f), "--model", "fast"])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output and "skepticism" in result.output
