@@ -91,3 +91,61 @@ SELECT event_id, "window", label, n, share, ci_low, ci_high, n_window, date_from
        window_order, label_order
 FROM event_windows_by_source
 WHERE source = 'all';
+
+-- Daily stance counts and shares per source and over all sources ('all'), with Wilson 95%
+-- intervals, the probability-weighted share (mean of the model's probability for the label)
+-- and the 7-day rolling share (this day and the six calendar days before it).
+CREATE OR REPLACE VIEW stance_trend_daily AS
+WITH agg AS MATERIALIZED (
+    SELECT day, source, label, count(*) AS n, sum(p_concern) AS s_concern,
+           sum(p_skepticism) AS s_skepticism, sum(p_support) AS s_support, sum(p_neutral) AS s_neutral
+    FROM classified_documents
+    GROUP BY ALL
+),
+by_source AS (
+    SELECT * FROM agg
+    UNION ALL
+    SELECT day, 'all' AS source, label, sum(n), sum(s_concern), sum(s_skepticism), sum(s_support),
+           sum(s_neutral)
+    FROM agg GROUP BY day, label
+),
+days AS (
+    SELECT day, source, sum(n) AS n_day, sum(s_concern) AS s_concern, sum(s_skepticism) AS s_skepticism,
+           sum(s_support) AS s_support, sum(s_neutral) AS s_neutral
+    FROM by_source GROUP BY day, source
+),
+grid AS (
+    SELECT d.*, l.label, l.label_order FROM days d CROSS JOIN stance_labels l
+),
+filled AS (
+    SELECT g.day, g.source, g.label, g.label_order, coalesce(b.n, 0) AS n, g.n_day,
+           CASE g.label WHEN 'concern' THEN g.s_concern WHEN 'skepticism' THEN g.s_skepticism
+                        WHEN 'support' THEN g.s_support ELSE g.s_neutral END AS p_sum
+    FROM grid g LEFT JOIN by_source b USING (day, source, label)
+)
+SELECT day, source, label, n, n_day, n / n_day AS share,
+       wilson_low(n, n_day) AS ci_low, wilson_high(n, n_day) AS ci_high,
+       p_sum / n_day AS prob_share,
+       sum(n) OVER w7 AS n_7d, sum(n_day) OVER w7 AS n_day_7d,
+       sum(n) OVER w7 / sum(n_day) OVER w7 AS share_7d,
+       label_order
+FROM filled
+WINDOW w7 AS (PARTITION BY source, label ORDER BY day
+              RANGE BETWEEN INTERVAL 6 DAYS PRECEDING AND CURRENT ROW);
+
+-- The same per ISO week (week_start = Monday), per source and 'all'.
+CREATE OR REPLACE VIEW stance_trend_weekly AS
+SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, strftime(min(day), '%G-W%V') AS week,
+       source, label, sum(n) AS n, sum(n_day) AS n_week, sum(n) / sum(n_day) AS share,
+       wilson_low(sum(n), sum(n_day)) AS ci_low, wilson_high(sum(n), sum(n_day)) AS ci_high,
+       sum(prob_share * n_day) / sum(n_day) AS prob_share, label_order
+FROM stance_trend_daily
+GROUP BY week_start, source, label, label_order;
+
+-- Representative quotes with their text and link (event_quotes holds the ranks).
+CREATE OR REPLACE VIEW event_quotes_text AS
+SELECT q.event_id, q."window", q.label, q.rank, q.confidence, d.source, d.created_at,
+       d.text, coalesce(d.url, t.url) AS url, coalesce(d.title, t.title) AS thread_title, q.doc_id
+FROM event_quotes q
+JOIN documents d USING (doc_id)
+LEFT JOIN documents t ON t.doc_id = d.thread_id;
