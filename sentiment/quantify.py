@@ -124,6 +124,13 @@ def _percentiles(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.percentile(draws, 2.5, axis=0), np.percentile(draws, 97.5, axis=0)
 
 
+def _around(share: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval, widened if needed so it contains the point estimate (a boundary
+    solution can sit just outside its own bootstrap percentiles)."""
+    low, high = _percentiles(draws)
+    return np.minimum(low, share), np.maximum(high, share)
+
+
 def _draw_confusions(card: ModelCard, rng: np.random.Generator, b: int) -> np.ndarray:
     rows = card.confusion.sum(axis=1)
     m = card.misclassification
@@ -181,16 +188,18 @@ def estimate_mix(labels: np.ndarray, probs: np.ndarray, card: ModelCard | None, 
     out["raw"] = MixEstimate("raw", raw, intervals[:, 0], intervals[:, 1], n, count_draws)
     mean_draws = _draw_doc_means(probs, rng, n_boot)
     prob = probs.mean(axis=0)
-    out["prob"] = MixEstimate("prob", prob, *_percentiles(mean_draws), n, mean_draws)
+    out["prob"] = MixEstimate("prob", prob, *_around(prob, mean_draws), n, mean_draws)
     if card is None:
         return out
     confusions = _draw_confusions(card, dev_rng, n_boot)
     acc_draws = np.array([solve_simplex(confusions[i], count_draws[i]) for i in range(n_boot)])
-    out["acc"] = MixEstimate("acc", acc(counts, card), *_percentiles(acc_draws), n, acc_draws)
+    acc_share = acc(counts, card)
+    out["acc"] = MixEstimate("acc", acc_share, *_around(acc_share, acc_draws), n, acc_draws)
     if card.mean_probs is not None:
         mps = _draw_mean_probs(card, dev_rng, n_boot)
         pacc_draws = np.array([solve_simplex(mps[i], mean_draws[i]) for i in range(n_boot)])
-        out["pacc"] = MixEstimate("pacc", pacc(prob, card), *_percentiles(pacc_draws), n, pacc_draws)
+        pacc_share = pacc(prob, card)
+        out["pacc"] = MixEstimate("pacc", pacc_share, *_around(pacc_share, pacc_draws), n, pacc_draws)
     return out
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from sentiment.settings import LABELS
 
 DIM = 2048
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9'.+-]*[a-z0-9]|[a-z0-9]")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'.+]*[a-z0-9]|[a-z0-9]")
 _STOP = frozenset("""a an the and or but if of to in on at for with by from as is are was were be been it
 this that these those i you he she we they me my our your their its not no so just do does did have has
 had will would can could should there here what which who about than then too very also""".split())
