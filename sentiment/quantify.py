@@ -10,8 +10,9 @@ Solutions are constrained to the simplex (non-negative, summing to one).
 
 Intervals include both sources of uncertainty: a parametric bootstrap redraws the dev confusion
 counts (multinomial per true label) and mean probabilities (Dirichlet with the row's n as
-concentration) *and* the documents being measured, then re-solves; the 2.5/97.5 percentiles are
-the interval.
+concentration) *and* the documents being measured (multinomial counts; a normal draw of the mean
+probability vector from the documents' covariance), then re-solves; the 2.5/97.5 percentiles
+are the interval.
 
 The card is the ``active_model_card`` meta key (CONTRACTS.md); without it only raw shares exist.
 """
@@ -31,7 +32,6 @@ from sentiment.store.writes import get_meta
 
 MODEL_CARD_KEY = "active_model_card"
 _SUM_WEIGHT = 1e3  # weight of the "shares sum to one" row in the constrained least squares
-_EXACT_RESAMPLE_MAX = 20_000  # above this many documents, the mean-probability draw is Gaussian
 
 
 @dataclass(frozen=True)
@@ -149,32 +149,56 @@ def _draw_mean_probs(card: ModelCard, rng: np.random.Generator, b: int) -> np.nd
     return out
 
 
-def _draw_doc_means(probs: np.ndarray, rng: np.random.Generator, b: int) -> np.ndarray:
-    """Bootstrap draws of the documents' mean probability vector."""
-    n = len(probs)
-    if n <= _EXACT_RESAMPLE_MAX:
-        idx = rng.integers(0, n, size=(b, n))
-        return probs[idx].mean(axis=1)
-    mean, cov = probs.mean(axis=0), np.cov(probs, rowvar=False) / n
-    draws = rng.multivariate_normal(mean, cov, size=b, check_valid="ignore")
+@dataclass(frozen=True)
+class Moments:
+    """What the estimators need to know about a set of documents, without the documents.
+
+    ``counts``: predicted-label counts; ``prob_sum``: the sum of their probability rows;
+    ``prob_outer``: the sum of the rows' outer products (for the covariance). These add up over
+    days, so the trends step keeps them per day in ``stance_day_counts``.
+    """
+
+    counts: np.ndarray
+    prob_sum: np.ndarray
+    prob_outer: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(round(self.counts.sum()))
+
+    @classmethod
+    def from_documents(cls, labels: np.ndarray, probs: np.ndarray) -> "Moments":
+        k = len(LABELS)
+        probs = np.asarray(probs, dtype=float).reshape(-1, k)
+        return cls(np.bincount(np.asarray(labels, dtype=np.int64), minlength=k).astype(float),
+                   probs.sum(axis=0), probs.T @ probs)
+
+
+def _draw_doc_means(m: Moments, rng: np.random.Generator, b: int) -> np.ndarray:
+    """Bootstrap draws of the documents' mean probability vector (normal approximation)."""
+    n = m.n
+    mean = m.prob_sum / n
+    cov = (m.prob_outer / n - np.outer(mean, mean)) / max(n - 1, 1)
+    draws = rng.multivariate_normal(mean, cov, size=b, check_valid="ignore", method="eigh")
     draws = np.clip(draws, 0, None)
-    return draws / draws.sum(axis=1, keepdims=True)
+    sums = draws.sum(axis=1, keepdims=True)
+    return np.divide(draws, sums, out=np.tile(mean, (b, 1)), where=sums > 0)
 
 
-def estimate_mix(labels: np.ndarray, probs: np.ndarray, card: ModelCard | None, *,
-                 n_boot: int = 200, seed: int = 0, dev_seed: int = 20260303) -> dict[str, MixEstimate]:
+def estimate_mix(m: Moments, card: ModelCard | None, *, n_boot: int = 200, seed: int = 0,
+                 dev_seed: int = 20260303) -> dict[str, MixEstimate]:
     """Raw, probability-weighted and (with a card) ACC and PACC mixes of one set of documents.
 
-    ``labels`` are predicted label indices (into ``LABELS``), ``probs`` the n × 4 probability
-    rows. Raw intervals are Wilson; the others come from the bootstrap described above. The dev
-    draws use ``dev_seed`` so that two windows estimated with the same seed share them: the
-    classifier's error is common to both, and their difference is paired on it.
+    Raw intervals are Wilson. The others come from the bootstrap described in the module
+    docstring: documents are redrawn as a multinomial of the predicted counts (ACC) and a normal
+    draw of the mean probability vector from its covariance (PACC, prob); the dev side as above.
+    The dev draws use ``dev_seed``, so two windows estimated alike share them: the classifier's
+    error is common to both, and their difference is paired on it.
     """
     from sentiment.stats import wilson
 
-    n = len(labels)
+    n = m.n
     k = len(LABELS)
-    counts = np.bincount(labels, minlength=k).astype(float) if n else np.zeros(k)
     out: dict[str, MixEstimate] = {}
     if n == 0:
         nan = np.full(k, math.nan)
@@ -182,18 +206,18 @@ def estimate_mix(labels: np.ndarray, probs: np.ndarray, card: ModelCard | None, 
             out[method] = MixEstimate(method, nan, nan, nan, 0)
         return out
     rng, dev_rng = np.random.default_rng(seed), np.random.default_rng(dev_seed)
-    raw = counts / n
-    intervals = np.array([wilson(int(c), n) for c in counts])
+    raw = m.counts / n
+    intervals = np.array([wilson(int(c), n) for c in m.counts])
     count_draws = rng.multinomial(n, raw, size=n_boot) / n
     out["raw"] = MixEstimate("raw", raw, intervals[:, 0], intervals[:, 1], n, count_draws)
-    mean_draws = _draw_doc_means(probs, rng, n_boot)
-    prob = probs.mean(axis=0)
+    mean_draws = _draw_doc_means(m, rng, n_boot)
+    prob = m.prob_sum / n
     out["prob"] = MixEstimate("prob", prob, *_around(prob, mean_draws), n, mean_draws)
     if card is None:
         return out
     confusions = _draw_confusions(card, dev_rng, n_boot)
     acc_draws = np.array([solve_simplex(confusions[i], count_draws[i]) for i in range(n_boot)])
-    acc_share = acc(counts, card)
+    acc_share = acc(m.counts, card)
     out["acc"] = MixEstimate("acc", acc_share, *_around(acc_share, acc_draws), n, acc_draws)
     if card.mean_probs is not None:
         mps = _draw_mean_probs(card, dev_rng, n_boot)

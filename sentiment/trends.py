@@ -24,9 +24,9 @@ import pandas as pd
 import pyarrow as pa
 from scipy.stats import chi2_contingency
 
-from sentiment.quantify import ModelCard, diff_interval, estimate_mix, load_model_card
-from sentiment.quotes import representative_quotes
-from sentiment.settings import LABELS, get_settings
+from sentiment.quantify import ModelCard, Moments, diff_interval, estimate_mix, load_model_card
+from sentiment.quotes import embed_texts, mmr
+from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
 from sentiment.spikes import SpikeRule, find_spikes
 from sentiment.stats import Z95, share_shift, wilson  # noqa: F401  (wilson is re-exported)
 from sentiment.store import track_run
@@ -35,6 +35,39 @@ from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction
 
 BEFORE, AFTER = "-7..-1", "0..+6"
 WINDOWS = ("-14..-8", BEFORE, AFTER, "+7..+13")
+_PAIRS = [(a, b) for i, a in enumerate(LABELS) for b in LABELS[i:]]
+_MOMENT_COLS = [f"s_{a}" for a in LABELS] + [f"q_{a}_{b}" for a, b in _PAIRS]
+
+# One scan of the active model's stances: per day, source and label, counts and probability moments.
+_DAY_COUNTS = f"""
+    INSERT INTO stance_day_counts BY NAME
+    SELECT CAST(d.created_at AS DATE) AS day, d.source, s.label, count(*) AS n,
+           sum(s.confidence) AS sum_confidence,
+           {", ".join(f"sum(s.p_{a}) AS s_{a}" for a in LABELS)},
+           {", ".join(f"sum(s.p_{a} * s.p_{b}) AS q_{a}_{b}" for a, b in _PAIRS)},
+           ? AS model_version, ? AS refreshed_at
+    FROM documents d
+    JOIN current_stances s ON s.doc_id = d.doc_id
+    WHERE d.kind IN ({", ".join(f"'{k}'" for k in COMMUNITY_KINDS)}) AND NOT d.deleted
+      AND d.created_at IS NOT NULL
+    GROUP BY ALL
+"""
+
+# Window sums of those moments per event, window, label and source (and 'all').
+_WINDOW_MOMENTS = f"""
+    WITH d AS (
+        SELECT day, source, label, n, {", ".join(_MOMENT_COLS)} FROM stance_day_counts
+        UNION ALL
+        SELECT day, 'all', label, sum(n), {", ".join(f"sum({c})" for c in _MOMENT_COLS)}
+        FROM stance_day_counts GROUP BY day, label
+    )
+    SELECT e.event_id, w."window", d.source, d.label, sum(d.n) AS n,
+           {", ".join(f"sum(d.{c}) AS {c}" for c in _MOMENT_COLS)}
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    JOIN d ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+    GROUP BY ALL
+"""
 
 
 @dataclass(frozen=True)
@@ -102,43 +135,38 @@ def _nan_to_none(value: float) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _window_documents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every classified document inside some event window, tagged with the event and window."""
-    return con.execute(
-        """SELECT e.event_id, w."window", d.source,
-                  CAST(list_position(['concern', 'skepticism', 'support', 'neutral'], d.label) - 1
-                       AS TINYINT) AS label_idx,
-                  d.p_concern, d.p_skepticism, d.p_support, d.p_neutral
-           FROM events e
-           CROSS JOIN event_window_bounds w
-           JOIN classified_documents d
-             ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to"""
-    ).df()
+def _moments(frame: pd.DataFrame) -> Moments:
+    """Moments of one event window and source from its per-label rows."""
+    k = len(LABELS)
+    counts = np.zeros(k)
+    for label, n in zip(frame["label"], frame["n"]):
+        counts[LABELS.index(label)] = n
+    sums = frame[[f"s_{a}" for a in LABELS]].sum().to_numpy(dtype=float)
+    outer = np.zeros((k, k))
+    for a, b in _PAIRS:
+        i, j = LABELS.index(a), LABELS.index(b)
+        outer[i, j] = outer[j, i] = frame[f"q_{a}_{b}"].sum()
+    return Moments(counts, sums, outer)
 
 
 def _effect_rows(con: duckdb.DuckDBPyConnection, card: ModelCard | None, *, min_n: int, n_boot: int,
                  model_version: str | None, now) -> tuple[list[dict], list[dict]]:
     """``adjusted_shares`` and ``event_effects`` rows for every event, source ('all' too) and window."""
-    docs = _window_documents(con)
+    windows = con.execute(_WINDOW_MOMENTS).df()
     shares: list[dict] = []
     effects: list[dict] = []
-    if docs.empty:
+    if windows.empty:
         return shares, effects
-    prob_cols = [f"p_{label}" for label in LABELS]
-    groups = {key: frame for key, frame in docs.groupby(["event_id", "source", "window"], sort=True)}
-    for (event_id, window), frame in docs.groupby(["event_id", "window"], sort=True):
-        groups[(event_id, "all", window)] = frame
+    groups = {key: frame for key, frame in windows.groupby(["event_id", "source", "window"], sort=True)}
     pairs = sorted({(e, s) for e, s, _ in groups})
-    empty = docs.iloc[0:0]
+    empty = windows.iloc[0:0]
     for event_id, source in pairs:
         estimates = {}
         for seed, window in enumerate(WINDOWS):
-            frame = groups.get((event_id, source, window), empty)
-            labels = frame["label_idx"].to_numpy(dtype=np.int64)
-            probs = frame[prob_cols].to_numpy(dtype=float)
-            est = estimate_mix(labels, probs, card, n_boot=n_boot, seed=seed)
+            est = estimate_mix(_moments(groups.get((event_id, source, window), empty)), card,
+                               n_boot=n_boot, seed=seed)
             estimates[window] = est
-            n = len(labels)
+            n = est["raw"].n
             for method, mix in est.items():
                 for i, label in enumerate(LABELS):
                     shares.append({
@@ -191,18 +219,39 @@ def _spike_rows(con: duckdb.DuckDBPyConnection, rule: SpikeRule, *, model_versio
     return rows
 
 
-def _quote_rows(con: duckdb.DuckDBPyConnection, *, k: int, model_version: str | None, now) -> list[dict]:
+# Quote candidates for every event window and stance in one pass: the three most confident
+# comments per thread, then the ``pool`` most confident of those (aggregates, not sorts).
+_QUOTE_POOL = """
+    WITH docs AS (
+        SELECT e.event_id, w."window", c.label, c.thread_id, c.doc_id, c.confidence, c.text
+        FROM events e
+        CROSS JOIN event_window_bounds w
+        JOIN classified_documents c ON c.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+        WHERE c.kind <> 'post' AND length(c.text) BETWEEN ? AND ?
+    ),
+    per_thread AS (
+        SELECT event_id, "window", label,
+               unnest(max_by({'doc_id': doc_id, 'confidence': confidence, 'text': text}, confidence, 3)) AS q
+        FROM docs GROUP BY event_id, "window", label, thread_id
+    )
+    SELECT event_id, "window", label,
+           unnest(max_by(q, q.confidence, ?), recursive := true)
+    FROM per_thread GROUP BY event_id, "window", label
+"""
+
+
+def _quote_rows(con: duckdb.DuckDBPyConnection, *, k: int, pool: int = 40, min_chars: int = 20,
+                max_chars: int = 1200, model_version: str | None, now) -> list[dict]:
+    """Representative quotes per event window and stance: confident candidates, diversified by MMR."""
+    candidates = con.execute(_QUOTE_POOL, [min_chars, max_chars, pool]).df()
     rows: list[dict] = []
-    bounds = con.execute(
-        """SELECT e.event_id, w."window", e.occurred_at + w.day_from, e.occurred_at + w.day_to
-           FROM events e CROSS JOIN event_window_bounds w ORDER BY e.event_id, w.window_order"""
-    ).fetchall()
-    for event_id, window, first, last in bounds:
-        for label, quotes in representative_quotes(con, first, last, k=k).items():
-            for rank, q in enumerate(quotes, start=1):
-                rows.append({"event_id": event_id, "window": window, "label": label, "rank": rank,
-                             "doc_id": q["doc_id"], "confidence": q["confidence"],
-                             "model_version": model_version, "refreshed_at": now})
+    for (event_id, window, label), frame in candidates.groupby(["event_id", "window", "label"], sort=True):
+        frame = frame.sort_values(["confidence", "doc_id"], ascending=[False, True])
+        picked = mmr(frame["confidence"].to_numpy(dtype=float), embed_texts(frame["text"].tolist()), k)
+        for rank, i in enumerate(picked, start=1):
+            rows.append({"event_id": event_id, "window": window, "label": label, "rank": rank,
+                         "doc_id": frame["doc_id"].iloc[i], "confidence": float(frame["confidence"].iloc[i]),
+                         "model_version": model_version, "refreshed_at": now})
     return rows
 
 
@@ -221,29 +270,32 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
                    n_boot: int | None = None, quotes_per_label: int | None = None) -> int:
     """Recompute every stored trend table; returns the ``event_shift`` rows written.
 
-    Settings supply the spike rule, bootstrap draws and quotes per label unless given. All
-    tables are replaced in one transaction, so readers see the old set or the new, never a mix.
+    First ``stance_day_counts`` is rebuilt from the active model's stances (one scan); the trend
+    views and everything else read from it. Settings supply the spike rule, bootstrap draws and
+    quotes per label unless given. All tables are replaced in one transaction, so readers see
+    the old set or the new, never a mix.
     """
     settings = get_settings()
     rule = spike_rule or SpikeRule(baseline_days=settings.spike_baseline_days,
                                    z_threshold=settings.spike_z, min_n=settings.spike_min_n)
     n_boot = n_boot or settings.bootstrap_draws
     k = quotes_per_label or settings.quotes_per_label
-    with track_run(con, "trends") as stats:
-        counts = _window_counts(con)
+    with track_run(con, "trends") as stats, transaction(con):
         model_version = get_meta(con, ACTIVE_MODEL_KEY)
         card = load_model_card(con)
         now = utcnow()
+        con.execute("DELETE FROM stance_day_counts")
+        con.execute(_DAY_COUNTS, [model_version, now])
+        counts = _window_counts(con)
         shift = _shift_rows(counts, min_n=min_n, model_version=model_version, now=now)
         shares, effects = _effect_rows(con, card, min_n=min_n, n_boot=n_boot,
                                        model_version=model_version, now=now)
         spikes = _spike_rows(con, rule, model_version=model_version, now=now)
         quotes = _quote_rows(con, k=k, model_version=model_version, now=now)
-        with transaction(con):
-            for table, rows in (("event_shift", shift), ("adjusted_shares", shares),
-                                ("event_effects", effects), ("spikes", spikes), ("event_quotes", quotes)):
-                _replace(con, table, rows)
-        stats.n_in = len(counts)
+        for table, rows in (("event_shift", shift), ("adjusted_shares", shares),
+                            ("event_effects", effects), ("spikes", spikes), ("event_quotes", quotes)):
+            _replace(con, table, rows)
+        stats.n_in = con.execute("SELECT coalesce(sum(n), 0) FROM stance_day_counts").fetchone()[0]
         stats.n_new = len(shift)
         stats.notes["corrected_shares"] = (
             f"acc/pacc from the card of {card.model_version}" if card else

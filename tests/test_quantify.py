@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from sentiment.quantify import (MODEL_CARD_KEY, acc, estimate_mix, load_model_card, pacc,
+from sentiment.quantify import (MODEL_CARD_KEY, Moments, acc, estimate_mix, load_model_card, pacc,
                                 parse_model_card, solve_simplex)
 from sentiment.settings import LABELS
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
@@ -43,7 +43,7 @@ def test_adjusted_shares_land_closer_to_the_truth_than_raw():
     rng = np.random.default_rng(11)
     card = parse_model_card(json.dumps(_card(rng, n_dev=4000)))
     _, predicted, probs = _simulate(rng, 4000)
-    est = estimate_mix(predicted, probs, card, n_boot=200)
+    est = estimate_mix(Moments.from_documents(predicted, probs), card, n_boot=200)
     error = {m: np.abs(e.share - TRUE_MIX).sum() for m, e in est.items()}
     assert error["acc"] < error["raw"] / 2
     assert error["pacc"] < error["prob"] / 2
@@ -58,7 +58,7 @@ def test_corrected_intervals_are_wider_than_raw_because_they_carry_classifier_er
     rng = np.random.default_rng(5)
     card = parse_model_card(json.dumps(_card(rng, n_dev=200)))
     _, predicted, probs = _simulate(rng, 3000)
-    est = estimate_mix(predicted, probs, card, n_boot=300)
+    est = estimate_mix(Moments.from_documents(predicted, probs), card, n_boot=300)
     raw_width = (est["raw"].high - est["raw"].low).mean()
     assert (est["acc"].high - est["acc"].low).mean() > raw_width
 
@@ -88,7 +88,7 @@ def test_card_labels_are_reordered_to_the_stance_order():
 def test_without_a_card_only_raw_and_probability_weighted_shares():
     rng = np.random.default_rng(4)
     _, predicted, probs = _simulate(rng, 300)
-    assert set(estimate_mix(predicted, probs, None)) == {"raw", "prob"}
+    assert set(estimate_mix(Moments.from_documents(predicted, probs), None)) == {"raw", "prob"}
     with pytest.raises(ValueError, match="mean_probs"):
         pacc(probs.mean(axis=0), parse_model_card(json.dumps(
             dict(_card(rng), dev=dict(_card(rng)["dev"], mean_probs=None)))))

@@ -70,6 +70,8 @@ def _store(con, labels_by_day: dict[int, list[str]]):
 def test_event_windows_count_shares_and_intervals(con):
     _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10,
                  -10: ["neutral"] * 5, 20: ["support"]})
+    assert event_window_table(con).n.sum() == 0  # the views show the last refresh: none yet
+    rows = refresh_trends(con, min_n=20)
     table = event_window_table(con)
     before = table[table.window == "-7..-1"].set_index("label")
     assert before.loc["support", "n"] == 30 and before.loc["support", "n_window"] == 40
@@ -79,7 +81,6 @@ def test_event_windows_count_shares_and_intervals(con):
     early = table[table.window == "-14..-8"].set_index("label")
     assert early.loc["neutral", "n"] == 5
     assert table[table.window == "+7..+13"].n.sum() == 0  # day +20 is outside every window
-    rows = refresh_trends(con, min_n=20)
     assert rows == 2  # 'all' and 'hn'
     shift = con.execute("SELECT n_before, n_after, p_value, small_sample, largest_change_label, "
                         "largest_change_pp FROM event_shift WHERE source = 'all'").fetchone()
@@ -90,12 +91,16 @@ def test_event_windows_count_shares_and_intervals(con):
 
 def test_only_the_active_model_is_reported(con):
     _store(con, {0: ["concern"] * 3})
+    refresh_trends(con, min_n=20)
+    assert event_window_table(con).n.sum() == 3
     set_meta(con, ACTIVE_MODEL_KEY, "another-model")
+    refresh_trends(con, min_n=20)
     assert event_window_table(con).n.sum() == 0
 
 
 def test_stance_daily_shares_sum_to_one_per_day_and_source(con):
     _store(con, {-3: ["support"] * 3 + ["concern"], 0: ["concern"] * 2, 1: ["neutral"]})
+    refresh_trends(con, min_n=20)
     rows = con.execute("SELECT day, source, sum(share), sum(n) FROM stance_daily GROUP BY ALL ORDER BY day").fetchall()
     assert [r[3] for r in rows] == [4, 2, 1]
     assert all(r[2] == pytest.approx(1.0) for r in rows)
@@ -166,6 +171,7 @@ def test_refresh_stores_spikes_and_quotes(con):
 
 def test_daily_and_weekly_trend_views(con):
     _store(con, {-3: ["support"] * 3 + ["concern"], -1: ["concern"] * 4, 5: ["neutral"] * 2})
+    refresh_trends(con, min_n=20)
     daily = con.execute("""SELECT day, n, n_day, share, share_7d, n_day_7d, prob_share FROM stance_trend_daily
                            WHERE source = 'all' AND label = 'concern' ORDER BY day""").fetchall()
     assert [(r[1], r[2]) for r in daily] == [(1, 4), (4, 4), (0, 2)]

@@ -34,12 +34,11 @@ JOIN current_stances s ON s.doc_id = d.doc_id
 LEFT JOIN documents t ON t.doc_id = d.thread_id
 WHERE d.kind IN ('post', 'comment', 'quote') AND NOT d.deleted AND d.created_at IS NOT NULL;
 
--- Daily stance counts and shares per source (share within day and source).
+-- Daily stance counts and shares per source (share within day and source), as of the last
+-- trends refresh (stance_day_counts).
 CREATE OR REPLACE VIEW stance_daily AS
-SELECT day, source, label, count(*) AS n,
-       count(*) / sum(count(*)) OVER (PARTITION BY day, source) AS share
-FROM classified_documents
-GROUP BY day, source, label;
+SELECT day, source, label, n, n / sum(n) OVER (PARTITION BY day, source) AS share
+FROM stance_day_counts;
 
 -- Windows in days relative to an event's date.
 CREATE OR REPLACE VIEW event_window_bounds AS
@@ -48,15 +47,15 @@ SELECT * FROM (VALUES (1, '-14..-8', -14, -8), (2, '-7..-1', -7, -1),
     AS t(window_order, "window", day_from, day_to);
 
 -- Stance shares before and after each event, per source and over all sources ('all'),
--- with Wilson 95% intervals. Every label appears in every window, with n = 0 if unseen.
+-- with Wilson 95% intervals, as of the last trends refresh. Every label appears in every window, with n = 0 if unseen.
 CREATE OR REPLACE VIEW event_windows_by_source AS
 WITH docs AS (
-    SELECT source, day, label FROM classified_documents
+    SELECT source, day, label, n FROM stance_day_counts
     UNION ALL
-    SELECT 'all' AS source, day, label FROM classified_documents
+    SELECT 'all' AS source, day, label, sum(n) AS n FROM stance_day_counts GROUP BY day, label
 ),
 counts AS (
-    SELECT e.event_id, w."window", d.source, d.label, count(*) AS n
+    SELECT e.event_id, w."window", d.source, d.label, sum(d.n) AS n
     FROM events e
     CROSS JOIN event_window_bounds w
     JOIN docs d ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
@@ -92,15 +91,13 @@ SELECT event_id, "window", label, n, share, ci_low, ci_high, n_window, date_from
 FROM event_windows_by_source
 WHERE source = 'all';
 
--- Daily stance counts and shares per source and over all sources ('all'), with Wilson 95%
+-- Daily stance counts and shares per source and over all sources ('all') as of the last trends
+-- refresh, with Wilson 95%
 -- intervals, the probability-weighted share (mean of the model's probability for the label)
 -- and the 7-day rolling share (this day and the six calendar days before it).
 CREATE OR REPLACE VIEW stance_trend_daily AS
-WITH agg AS MATERIALIZED (
-    SELECT day, source, label, count(*) AS n, sum(p_concern) AS s_concern,
-           sum(p_skepticism) AS s_skepticism, sum(p_support) AS s_support, sum(p_neutral) AS s_neutral
-    FROM classified_documents
-    GROUP BY ALL
+WITH agg AS (
+    SELECT day, source, label, n, s_concern, s_skepticism, s_support, s_neutral FROM stance_day_counts
 ),
 by_source AS (
     SELECT * FROM agg

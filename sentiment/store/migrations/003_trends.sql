@@ -1,5 +1,33 @@
 -- 003: tables the trends step fills (sentiment.trends.refresh_trends), all rebuilt on each refresh.
 
+-- Per day, source and predicted label: counts and the moments of the probability rows (sums
+-- and sums of pairwise products), rebuilt by the trends step. Every trend view reads this small
+-- table instead of scanning documents, so it stays fast at millions of comments.
+CREATE TABLE stance_day_counts (
+    day           DATE NOT NULL,
+    source        VARCHAR NOT NULL,
+    label         VARCHAR NOT NULL,
+    n             BIGINT NOT NULL,
+    sum_confidence DOUBLE NOT NULL,
+    s_concern               DOUBLE NOT NULL,
+    s_skepticism            DOUBLE NOT NULL,
+    s_support               DOUBLE NOT NULL,
+    s_neutral               DOUBLE NOT NULL,
+    q_concern_concern        DOUBLE NOT NULL,
+    q_concern_skepticism     DOUBLE NOT NULL,
+    q_concern_support        DOUBLE NOT NULL,
+    q_concern_neutral        DOUBLE NOT NULL,
+    q_skepticism_skepticism     DOUBLE NOT NULL,
+    q_skepticism_support        DOUBLE NOT NULL,
+    q_skepticism_neutral        DOUBLE NOT NULL,
+    q_support_support        DOUBLE NOT NULL,
+    q_support_neutral        DOUBLE NOT NULL,
+    q_neutral_neutral        DOUBLE NOT NULL,
+    model_version VARCHAR,
+    refreshed_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (day, source, label)
+);
+
 -- Per event, source and label: the before (-7..-1) → after (0..+6) move in share.
 -- method 'raw': hard-label shares, Newcombe hybrid score interval, two-proportion z-test p-value;
 -- 'prob', 'acc', 'pacc': probability-weighted and error-corrected shares, bootstrap interval.
