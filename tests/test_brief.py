@@ -54,12 +54,27 @@ def test_markdown_brief_escapes_html_too(briefed):
 
 def test_brief_has_every_section(briefed):
     md, html = briefed
-    for heading in ("Stance mix", "Events", "In their own words", "Sources", "Methods"):
+    for heading in ("Stance mix", "Stance share over time", "Events", "Spikes", "In their own words",
+                    "Sources", "Methods"):
         assert f"## {heading}" in md and f"<h2>{heading}</h2>" in html
-    assert "Stance share by day" in html and "<svg" in html
-    assert "change vs 2026-W09" in md
+    assert html.count('src="data:image/png;base64,') >= 2  # share over time + the event's before/after
+    assert "![Stance share over time" in md and "(2026-W10-share.png)" in md
+    assert "change vs 2026-W09" in md and "95% interval of change" in md
     assert "-7..-1" in md and "0..+6" in md
     assert "baseline-rules-1" in md
+    assert "No model card for the active model" in md and "No model card" in html
+
+
+def test_small_windows_are_called_too_small_not_findings(briefed):
+    md, html = briefed
+    assert "Too small to read: n = 1 before and 6 after (under 20 on a side)" in md
+    assert "rose from" not in md and "fell from" not in md
+
+
+def test_markdown_charts_are_written_beside_it(con, tmp_path, briefed):
+    pngs = sorted(p.name for p in (tmp_path / "briefs").glob("*.png"))
+    assert pngs == ["2026-W10-event-exit.png", "2026-W10-share.png"]
+    assert all((tmp_path / "briefs" / name).read_bytes().startswith(b"\x89PNG") for name in pngs)
 
 
 def test_week_helpers():
