@@ -219,38 +219,56 @@ def _spike_rows(con: duckdb.DuckDBPyConnection, rule: SpikeRule, *, model_versio
     return rows
 
 
-# Quote candidates for every event window and stance in one pass: the three most confident
-# comments per thread, then the ``pool`` most confident of those (aggregates, not sorts).
+# Quote candidates for every event window and stance in one pass: the ``?`` most confident
+# comments of each (an aggregate, not a sort), from documents inside the span of all windows.
 _QUOTE_POOL = """
     WITH docs AS (
-        SELECT e.event_id, w."window", c.label, c.thread_id, c.doc_id, c.confidence, c.text
-        FROM events e
-        CROSS JOIN event_window_bounds w
-        JOIN classified_documents c ON c.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
-        WHERE c.kind <> 'post' AND length(c.text) BETWEEN ? AND ?
-    ),
-    per_thread AS (
-        SELECT event_id, "window", label,
-               unnest(max_by({'doc_id': doc_id, 'confidence': confidence, 'text': text}, confidence, 3)) AS q
-        FROM docs GROUP BY event_id, "window", label, thread_id
+        SELECT CAST(d.created_at AS DATE) AS day, s.label, d.thread_id, d.doc_id, s.confidence
+        FROM documents d
+        JOIN current_stances s ON s.doc_id = d.doc_id
+        WHERE d.kind IN ('comment', 'quote') AND NOT d.deleted AND length(d.text) BETWEEN ? AND ?
+          AND d.created_at >= (SELECT min(occurred_at) - 14 FROM events)
+          AND d.created_at < (SELECT max(occurred_at) + 14 FROM events)
     )
     SELECT event_id, "window", label,
-           unnest(max_by(q, q.confidence, ?), recursive := true)
-    FROM per_thread GROUP BY event_id, "window", label
+           unnest(max_by({'doc_id': doc_id, 'thread_id': thread_id, 'confidence': confidence},
+                         confidence, ?), recursive := true)
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    JOIN docs ON docs.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+    GROUP BY event_id, "window", label
+"""
+_QUOTE_TEXT = """
+    SELECT d.doc_id, d.text, d.source, d.created_at, coalesce(d.url, t.url) AS url,
+           coalesce(d.title, t.title) AS thread_title
+    FROM documents d LEFT JOIN documents t ON t.doc_id = d.thread_id
+    WHERE d.doc_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
 """
 
 
-def _quote_rows(con: duckdb.DuckDBPyConnection, *, k: int, pool: int = 40, min_chars: int = 20,
-                max_chars: int = 1200, model_version: str | None, now) -> list[dict]:
-    """Representative quotes per event window and stance: confident candidates, diversified by MMR."""
-    candidates = con.execute(_QUOTE_POOL, [min_chars, max_chars, pool]).df()
+def _quote_rows(con: duckdb.DuckDBPyConnection, *, k: int, pool: int = 40, per_thread: int = 3,
+                min_chars: int = 20, max_chars: int = 1200, model_version: str | None, now) -> list[dict]:
+    """Representative quotes per event window and stance: the ``pool`` most confident comments
+    (at most ``per_thread`` from one thread), diversified by MMR. Text and link are stored with
+    the quote, so ``event_quotes_text`` needs no scan of the documents."""
+    candidates = con.execute(_QUOTE_POOL, [min_chars, max_chars, pool * 4]).df()
+    if candidates.empty:
+        return []
+    candidates = candidates.sort_values(["confidence", "doc_id"], ascending=[False, True])
+    candidates = candidates[candidates.groupby(["event_id", "window", "label", "thread_id"]).cumcount() < per_thread]
+    candidates = candidates[candidates.groupby(["event_id", "window", "label"]).cumcount() < pool]
+    texts = con.execute(_QUOTE_TEXT, [sorted(set(candidates["doc_id"]))]).df().set_index("doc_id")
+    candidates = candidates.join(texts, on="doc_id")
     rows: list[dict] = []
     for (event_id, window, label), frame in candidates.groupby(["event_id", "window", "label"], sort=True):
-        frame = frame.sort_values(["confidence", "doc_id"], ascending=[False, True])
         picked = mmr(frame["confidence"].to_numpy(dtype=float), embed_texts(frame["text"].tolist()), k)
         for rank, i in enumerate(picked, start=1):
+            q = frame.iloc[i]
             rows.append({"event_id": event_id, "window": window, "label": label, "rank": rank,
-                         "doc_id": frame["doc_id"].iloc[i], "confidence": float(frame["confidence"].iloc[i]),
+                         "doc_id": q["doc_id"], "confidence": float(q["confidence"]), "source": q["source"],
+                         "created_at": q["created_at"].to_pydatetime(), "text": q["text"],
+                         "url": None if pd.isna(q["url"]) else q["url"],
+                         "thread_title": None if pd.isna(q["thread_title"]) else q["thread_title"],
                          "model_version": model_version, "refreshed_at": now})
     return rows
 

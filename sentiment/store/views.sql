@@ -139,10 +139,7 @@ SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, strftime(min(day), '
 FROM stance_trend_daily
 GROUP BY week_start, source, label, label_order;
 
--- Representative quotes with their text and link (event_quotes holds the ranks).
+-- Representative quotes with their text and link, in a stable column order.
 CREATE OR REPLACE VIEW event_quotes_text AS
-SELECT q.event_id, q."window", q.label, q.rank, q.confidence, d.source, d.created_at,
-       d.text, coalesce(d.url, t.url) AS url, coalesce(d.title, t.title) AS thread_title, q.doc_id
-FROM event_quotes q
-JOIN documents d USING (doc_id)
-LEFT JOIN documents t ON t.doc_id = d.thread_id;
+SELECT event_id, "window", label, rank, confidence, source, created_at, text, url, thread_title, doc_id
+FROM event_quotes;

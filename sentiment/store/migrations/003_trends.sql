@@ -91,6 +91,11 @@ CREATE TABLE event_quotes (
     rank          INTEGER NOT NULL,
     doc_id        VARCHAR NOT NULL,
     confidence    DOUBLE NOT NULL,
+    source        VARCHAR NOT NULL,
+    created_at    TIMESTAMP,
+    text          VARCHAR NOT NULL,          -- as of the refresh (untrusted: escape when showing)
+    url           VARCHAR,                   -- the comment's link, else its thread's
+    thread_title  VARCHAR,
     model_version VARCHAR,
     refreshed_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (event_id, "window", label, rank)
