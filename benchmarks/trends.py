@@ -25,6 +25,7 @@ from sentiment.trends import refresh_trends
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = {
     "stance_daily": "SELECT * FROM stance_daily",
+    "thread_stance_counts": "SELECT * FROM thread_stance_counts",
     "stance_trend_daily": "SELECT * FROM stance_trend_daily",
     "stance_trend_weekly": "SELECT * FROM stance_trend_weekly",
     "event_windows": "SELECT * FROM event_windows",
@@ -101,7 +102,8 @@ def main() -> None:
             refresh_trends(con, min_n=20)
             refresh = time.perf_counter() - t
             counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                      for name in ("event_shift", "event_effects", "adjusted_shares", "spikes", "event_quotes")}
+                      for name in ("stance_day_counts", "thread_stance_counts", "event_shift", "event_effects",
+                                   "adjusted_shares", "spikes", "event_quotes")}
         print(f"refresh_trends: {refresh:.2f} s (target < 10 s) -> "
               + ", ".join(f"{k} {v}" for k, v in counts.items()))
         with connect(db, read_only=True) as con:

@@ -53,6 +53,22 @@ _DAY_COUNTS = f"""
     GROUP BY ALL
 """
 
+# Per thread and label, with the thread root's title and link.
+_THREAD_COUNTS = f"""
+    INSERT INTO thread_stance_counts BY NAME
+    WITH c AS (
+        SELECT d.source, d.thread_id, s.label, count(*) AS n, min(d.created_at) AS first_seen,
+               max(d.created_at) AS last_seen
+        FROM documents d
+        JOIN current_stances s ON s.doc_id = d.doc_id
+        WHERE d.kind IN ({", ".join(f"'{k}'" for k in COMMUNITY_KINDS)}) AND NOT d.deleted
+          AND d.created_at IS NOT NULL AND d.thread_id IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT c.*, t.title AS thread_title, t.url, ? AS model_version, ? AS refreshed_at
+    FROM c LEFT JOIN documents t ON t.doc_id = c.thread_id
+"""
+
 # Window sums of those moments per event, window, label and source (and 'all').
 _WINDOW_MOMENTS = f"""
     WITH d AS (
@@ -304,6 +320,8 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
         now = utcnow()
         con.execute("DELETE FROM stance_day_counts")
         con.execute(_DAY_COUNTS, [model_version, now])
+        con.execute("DELETE FROM thread_stance_counts")
+        con.execute(_THREAD_COUNTS, [model_version, now])
         counts = _window_counts(con)
         shift = _shift_rows(counts, min_n=min_n, model_version=model_version, now=now)
         shares, effects = _effect_rows(con, card, min_n=min_n, n_boot=n_boot,

@@ -183,3 +183,13 @@ def test_daily_and_weekly_trend_views(con):
                             WHERE source = 'hn' AND label = 'concern' ORDER BY week_start""").fetchall()
     # day -3 is Sat 2026-02-28 (W09); days -1 and +5 are Mon 03-02 and Sun 03-08 (W10)
     assert weekly == [("2026-W09", 1, 4, 0.25), ("2026-W10", 4, 6, pytest.approx(4 / 6))]
+
+
+def test_materialised_counts_match_the_live_view(con):
+    _store(con, {-3: ["support"] * 3 + ["concern"], -1: ["concern"] * 4, 5: ["neutral"] * 2})
+    refresh_trends(con, min_n=20)
+    live = con.execute("SELECT label, count(*) FROM classified_documents GROUP BY ALL ORDER BY 1").fetchall()
+    for table in ("stance_day_counts", "thread_stance_counts"):
+        assert con.execute(f"SELECT label, sum(n) FROM {table} GROUP BY ALL ORDER BY 1").fetchall() == live
+    probs = con.execute("SELECT sum(s_neutral), sum(q_neutral_neutral) FROM stance_day_counts").fetchone()
+    assert probs == pytest.approx((10 * 0.7, 10 * 0.49))

@@ -4,6 +4,7 @@ from sentiment.store import connect, schema_version
 from sentiment.store import db as store_db
 
 PUBLIC = {"documents", "stances", "events", "runs", "event_shift", "event_effects", "adjusted_shares",
+          "stance_day_counts", "thread_stance_counts",
           "spikes", "event_quotes"}
 VIEWS = {"stance_daily", "event_windows", "event_windows_by_source", "classified_documents",
          "stance_trend_daily", "stance_trend_weekly", "event_quotes_text"}

@@ -100,3 +100,19 @@ CREATE TABLE event_quotes (
     refreshed_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (event_id, "window", label, rank)
 );
+
+-- Per thread and predicted label: how many community documents, with the thread's title and link
+-- (for "where is the conversation happening?" without scanning every document).
+CREATE TABLE thread_stance_counts (
+    source        VARCHAR NOT NULL,
+    thread_id     VARCHAR NOT NULL,
+    label         VARCHAR NOT NULL,
+    n             BIGINT NOT NULL,
+    first_seen    TIMESTAMP,
+    last_seen     TIMESTAMP,
+    thread_title  VARCHAR,
+    url           VARCHAR,
+    model_version VARCHAR,
+    refreshed_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, thread_id, label)
+);
