@@ -19,7 +19,7 @@ from sentiment.settings import get_settings
 st.set_page_config(page_title="Community stance", layout="wide")
 
 
-@st.cache_resource(show_spinner="Taking a read-only snapshot of the database…")
+@st.cache_resource(show_spinner="Taking a read-only snapshot of the database…", max_entries=2)
 def _snapshot(db: str, mtime: float, published: str | None):
     """One snapshot per database version: a new copy when the file changes."""
     return data.open_snapshot(get_settings())

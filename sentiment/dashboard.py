@@ -9,6 +9,7 @@ that moment is never held up; the dashboard shows the data as of the copy.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -40,7 +41,10 @@ def open_snapshot(settings: Settings, folder: Path | None = None) -> Snapshot:
     live = Path(settings.db)
     if not live.exists():
         raise FileNotFoundError(f"no database at {live}: run `sentiment demo` or set SENTIMENT_DB")
-    folder = Path(folder or tempfile.mkdtemp(prefix="sentiment-dashboard-"))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="sentiment-dashboard-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the copy is ours to remove
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / live.name
     shutil.copyfile(live, target)

@@ -1,8 +1,10 @@
 """The trends step: statistics around events, corrected shares, spikes and quotes.
 
-The per-window and per-day shares are views (plain SQL, always current: ``event_windows``,
-``stance_trend_daily``, ``stance_trend_weekly``). What needs more than SQL is computed here and
-stored by :func:`refresh_trends`:
+:func:`refresh_trends` first rebuilds ``stance_day_counts`` (per day, source and label: counts
+and probability moments, one scan of the stances) and ``thread_stance_counts``; the trend views
+(``stance_daily``, ``stance_trend_daily``, ``stance_trend_weekly``, ``event_windows``) read
+them, so they show the last refresh and stay fast at millions of comments. What needs more than
+SQL is computed here and stored:
 
 - ``event_shift``: chi-square test of the four-label mix before (-7..-1) vs after (0..+6);
 - ``event_effects``: per label, the difference in share with its interval (Newcombe for raw
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
 
 import duckdb
 import numpy as np
@@ -36,7 +37,7 @@ from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction
 BEFORE, AFTER = "-7..-1", "0..+6"
 WINDOWS = ("-14..-8", BEFORE, AFTER, "+7..+13")
 _PAIRS = [(a, b) for i, a in enumerate(LABELS) for b in LABELS[i:]]
-_MOMENT_COLS = [f"s_{a}" for a in LABELS] + [f"q_{a}_{b}" for a, b in _PAIRS]
+MOMENT_COLUMNS = [f"s_{a}" for a in LABELS] + [f"q_{a}_{b}" for a, b in _PAIRS]
 
 # One scan of the active model's stances: per day, source and label, counts and probability moments.
 _DAY_COUNTS = f"""
@@ -72,13 +73,13 @@ _THREAD_COUNTS = f"""
 # Window sums of those moments per event, window, label and source (and 'all').
 _WINDOW_MOMENTS = f"""
     WITH d AS (
-        SELECT day, source, label, n, {", ".join(_MOMENT_COLS)} FROM stance_day_counts
+        SELECT day, source, label, n, {", ".join(MOMENT_COLUMNS)} FROM stance_day_counts
         UNION ALL
-        SELECT day, 'all', label, sum(n), {", ".join(f"sum({c})" for c in _MOMENT_COLS)}
+        SELECT day, 'all', label, sum(n), {", ".join(f"sum({c})" for c in MOMENT_COLUMNS)}
         FROM stance_day_counts GROUP BY day, label
     )
     SELECT e.event_id, w."window", d.source, d.label, sum(d.n) AS n,
-           {", ".join(f"sum(d.{c}) AS {c}" for c in _MOMENT_COLS)}
+           {", ".join(f"sum(d.{c}) AS {c}" for c in MOMENT_COLUMNS)}
     FROM events e
     CROSS JOIN event_window_bounds w
     JOIN d ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
@@ -151,8 +152,8 @@ def _nan_to_none(value: float) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _moments(frame: pd.DataFrame) -> Moments:
-    """Moments of one event window and source from its per-label rows."""
+def moments_from_rows(frame: pd.DataFrame) -> Moments:
+    """Moments of a set of documents from per-label rows of ``n`` and ``MOMENT_COLUMNS`` sums."""
     k = len(LABELS)
     counts = np.zeros(k)
     for label, n in zip(frame["label"], frame["n"]):
@@ -179,7 +180,7 @@ def _effect_rows(con: duckdb.DuckDBPyConnection, card: ModelCard | None, *, min_
     for event_id, source in pairs:
         estimates = {}
         for seed, window in enumerate(WINDOWS):
-            est = estimate_mix(_moments(groups.get((event_id, source, window), empty)), card,
+            est = estimate_mix(moments_from_rows(groups.get((event_id, source, window), empty)), card,
                                n_boot=n_boot, seed=seed)
             estimates[window] = est
             n = est["raw"].n

@@ -24,7 +24,7 @@ from sentiment.quotes import representative_quotes
 from sentiment.settings import LABELS, get_settings
 from sentiment.stats import newcombe_diff
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
-from sentiment.trends import AFTER, BEFORE, event_window_table, wilson
+from sentiment.trends import AFTER, BEFORE, MOMENT_COLUMNS, event_window_table, moments_from_rows, wilson
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 COLORS = charts.COLORS
@@ -220,12 +220,10 @@ def _share_chart(con: duckdb.DuckDBPyConnection, start: date, end: date) -> byte
 
 
 def _week_moments(con: duckdb.DuckDBPyConnection, start: date, end: date) -> Moments:
-    from sentiment.trends import _MOMENT_COLS, _moments
-
     frame = con.execute(
-        f"""SELECT label, sum(n) AS n, {", ".join(f"sum({c}) AS {c}" for c in _MOMENT_COLS)}
+        f"""SELECT label, sum(n) AS n, {", ".join(f"sum({c}) AS {c}" for c in MOMENT_COLUMNS)}
             FROM stance_day_counts WHERE day BETWEEN ? AND ? GROUP BY label""", [start, end]).df()
-    return _moments(frame)
+    return moments_from_rows(frame)
 
 
 def _corrected(con: duckdb.DuckDBPyConnection, start: date, end: date, card: ModelCard | None,
