@@ -193,3 +193,22 @@ def test_materialised_counts_match_the_live_view(con):
         assert con.execute(f"SELECT label, sum(n) FROM {table} GROUP BY ALL ORDER BY 1").fetchall() == live
     probs = con.execute("SELECT sum(s_neutral), sum(q_neutral_neutral) FROM stance_day_counts").fetchone()
     assert probs == pytest.approx((10 * 0.7, 10 * 0.49))
+
+
+def test_stored_interval_covers_a_known_generated_shift(con):
+    """Labels drawn with a true concern share of 20% before and 45% after: the stored Newcombe
+    interval of the change covers the true +25 pp, and the shift is reported beyond uncertainty."""
+    import random
+
+    rng = random.Random(42)
+    days = {}
+    for offset in range(-7, 7):
+        p = 0.20 if offset < 0 else 0.45
+        days[offset] = ["concern" if rng.random() < p else "neutral" for _ in range(30)]
+    _store(con, days)
+    refresh_trends(con, min_n=20)
+    diff, low, high, too_small = con.execute(
+        """SELECT diff, diff_low, diff_high, too_small FROM event_effects
+           WHERE source = 'all' AND label = 'concern' AND method = 'raw'""").fetchone()
+    assert low <= 0.25 <= high and low > 0 and not too_small
+    assert abs(diff - 0.25) < 0.1
