@@ -112,8 +112,16 @@ def _classify(settings: Settings, con, classifier_name: str) -> None:
 def _refresh_trends(settings: Settings, con) -> None:
     from sentiment.trends import refresh_trends
 
+    started = time.perf_counter()
     rows = refresh_trends(con, min_n=settings.min_window_n)
-    console.print(f"trends: shift tests refreshed for {rows} event/source pairs")
+    spikes, corrected = con.execute(
+        "SELECT (SELECT count(*) FROM spikes), "
+        "(SELECT count(*) FROM adjusted_shares WHERE method IN ('acc', 'pacc'))").fetchone()
+    console.print(f"trends: shift tests and effect sizes for {rows} event/source pairs, {spikes} spikes "
+                  f"({time.perf_counter() - started:.1f}s)")
+    if not corrected:
+        console.print("  no model card for the active model: shares are raw, not corrected for "
+                      "classifier error", style="yellow")
 
 
 def _print_event_table(settings: Settings, con) -> None:

@@ -65,6 +65,27 @@ class Settings(BaseSettings):
     min_window_n: int = 20
     """Windows with fewer classified documents are flagged as too small to read."""
 
+    spike_baseline_days: int = 14
+    """Spikes: the rolling baseline is this many days before the day judged."""
+
+    spike_z: float = 3.0
+    """Spikes: a day is a spike when its volume, or its concern or skepticism share, is at least
+    this many standard errors from the baseline (volume: upward only)."""
+
+    spike_min_n: int = 10
+    """Spikes: days (and baselines) with fewer documents are not judged."""
+
+    bootstrap_draws: int = 200
+    """Bootstrap draws for the intervals of classifier-corrected shares (ACC/PACC)."""
+
+    quotes_per_label: int = 3
+    """Representative quotes per stance (per event window, and per week in the brief)."""
+
+    dashboard_db: Path | None = None
+    """Database the dashboard reads. Unset: it copies ``db`` to a temporary snapshot and opens
+    that read-only, so it never holds a lock a running flow needs. Point it at a published
+    read-only copy when the orchestration provides one."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1,7 +1,17 @@
-"""Trend statistics around events: Wilson intervals and the before/after shift test.
+"""The trends step: statistics around events, corrected shares, spikes and quotes.
 
-The per-window shares are the ``event_windows`` view (plain SQL, always current); the shift test
-needs a chi-square distribution, so the trends step computes it here and stores ``event_shift``.
+:func:`refresh_trends` first rebuilds ``stance_day_counts`` (per day, source and label: counts
+and probability moments, one scan of the stances) and ``thread_stance_counts``; the trend views
+(``stance_daily``, ``stance_trend_daily``, ``stance_trend_weekly``, ``event_windows``) read
+them, so they show the last refresh and stay fast at millions of comments. What needs more than
+SQL is computed here and stored:
+
+- ``event_shift``: chi-square test of the four-label mix before (-7..-1) vs after (0..+6);
+- ``event_effects``: per label, the difference in share with its interval (Newcombe for raw
+  shares, bootstrap for probability-weighted and ACC/PACC-corrected ones) and a z-test;
+- ``adjusted_shares``: every event window's shares by method (raw, prob, acc, pacc);
+- ``spikes``: days that left their rolling baseline, with the reason;
+- ``event_quotes``: representative quotes per event window and stance.
 """
 
 from __future__ import annotations
@@ -10,28 +20,71 @@ import math
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from scipy.stats import chi2_contingency
 
-from sentiment.settings import LABELS
+from sentiment.quantify import ModelCard, Moments, diff_interval, estimate_mix, load_model_card
+from sentiment.quotes import embed_texts, mmr
+from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
+from sentiment.spikes import SpikeRule, find_spikes
+from sentiment.stats import Z95, share_shift, wilson  # noqa: F401  (wilson is re-exported)
 from sentiment.store import track_run
 from sentiment.store.db import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction
 
-Z95 = 1.959963984540054
 BEFORE, AFTER = "-7..-1", "0..+6"
+WINDOWS = ("-14..-8", BEFORE, AFTER, "+7..+13")
+_PAIRS = [(a, b) for i, a in enumerate(LABELS) for b in LABELS[i:]]
+MOMENT_COLUMNS = [f"s_{a}" for a in LABELS] + [f"q_{a}_{b}" for a, b in _PAIRS]
 
+# One scan of the active model's stances: per day, source and label, counts and probability moments.
+_DAY_COUNTS = f"""
+    INSERT INTO stance_day_counts BY NAME
+    SELECT CAST(d.created_at AS DATE) AS day, d.source, s.label, count(*) AS n,
+           sum(s.confidence) AS sum_confidence,
+           {", ".join(f"sum(s.p_{a}) AS s_{a}" for a in LABELS)},
+           {", ".join(f"sum(s.p_{a} * s.p_{b}) AS q_{a}_{b}" for a, b in _PAIRS)},
+           ? AS model_version, ? AS refreshed_at
+    FROM documents d
+    JOIN current_stances s ON s.doc_id = d.doc_id
+    WHERE d.kind IN ({", ".join(f"'{k}'" for k in COMMUNITY_KINDS)}) AND NOT d.deleted
+      AND d.created_at IS NOT NULL
+    GROUP BY ALL
+"""
 
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n (the ``wilson_low``/``wilson_high`` SQL macros)."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    center = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, center - half), min(1.0, center + half))
+# Per thread and label, with the thread root's title and link.
+_THREAD_COUNTS = f"""
+    INSERT INTO thread_stance_counts BY NAME
+    WITH c AS (
+        SELECT d.source, d.thread_id, s.label, count(*) AS n, min(d.created_at) AS first_seen,
+               max(d.created_at) AS last_seen
+        FROM documents d
+        JOIN current_stances s ON s.doc_id = d.doc_id
+        WHERE d.kind IN ({", ".join(f"'{k}'" for k in COMMUNITY_KINDS)}) AND NOT d.deleted
+          AND d.created_at IS NOT NULL AND d.thread_id IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT c.*, t.title AS thread_title, t.url, ? AS model_version, ? AS refreshed_at
+    FROM c LEFT JOIN documents t ON t.doc_id = c.thread_id
+"""
+
+# Window sums of those moments per event, window, label and source (and 'all').
+_WINDOW_MOMENTS = f"""
+    WITH d AS (
+        SELECT day, source, label, n, {", ".join(MOMENT_COLUMNS)} FROM stance_day_counts
+        UNION ALL
+        SELECT day, 'all', label, sum(n), {", ".join(f"sum({c})" for c in MOMENT_COLUMNS)}
+        FROM stance_day_counts GROUP BY day, label
+    )
+    SELECT e.event_id, w."window", d.source, d.label, sum(d.n) AS n,
+           {", ".join(f"sum(d.{c}) AS {c}" for c in MOMENT_COLUMNS)}
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    JOIN d ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+    GROUP BY ALL
+"""
 
 
 @dataclass(frozen=True)
@@ -64,49 +117,228 @@ def _window_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int) -> int:
-    """Recompute ``event_shift`` for every event and source; returns the rows written."""
-    with track_run(con, "trends") as stats:
-        counts = _window_counts(con)
+def _shift_rows(counts: pd.DataFrame, *, min_n: int, model_version: str | None, now) -> list[dict]:
+    """``event_shift`` rows: the chi-square test of the mix before vs after, per event and source."""
+    rows: list[dict] = []
+    for (event_id, source), group in counts.groupby(["event_id", "source"], sort=True):
+        by = {(w, lab): int(n) for w, lab, n in group[["window", "label", "n"]].itertuples(index=False)}
+        before = [by.get((BEFORE, lab), 0) for lab in LABELS]
+        after = [by.get((AFTER, lab), 0) for lab in LABELS]
+        test = shift_test(before, after, min_n=min_n)
+        nb, na = sum(before), sum(after)
+        row = {
+            "event_id": event_id, "source": source, "n_before": nb, "n_after": na,
+            "test": "chi-square" if test.p_value is not None else None,
+            "statistic": test.statistic, "dof": test.dof, "p_value": test.p_value,
+            "small_sample": test.small_sample,
+        }
+        changes = {}
+        for i, lab in enumerate(LABELS):
+            sb = before[i] / nb if nb else None
+            sa = after[i] / na if na else None
+            row[f"{lab}_before"], row[f"{lab}_after"] = sb, sa
+            if sb is not None and sa is not None:
+                changes[lab] = sa - sb
+        top = max(changes, key=lambda lab: abs(changes[lab])) if changes else None
+        row["largest_change_label"] = top
+        row["largest_change_pp"] = 100 * changes[top] if top else None
+        row["model_version"] = model_version
+        row["refreshed_at"] = now
+        rows.append(row)
+    return rows
+
+
+def _nan_to_none(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def moments_from_rows(frame: pd.DataFrame) -> Moments:
+    """Moments of a set of documents from per-label rows of ``n`` and ``MOMENT_COLUMNS`` sums."""
+    k = len(LABELS)
+    counts = np.zeros(k)
+    for label, n in zip(frame["label"], frame["n"]):
+        counts[LABELS.index(label)] = n
+    sums = frame[[f"s_{a}" for a in LABELS]].sum().to_numpy(dtype=float)
+    outer = np.zeros((k, k))
+    for a, b in _PAIRS:
+        i, j = LABELS.index(a), LABELS.index(b)
+        outer[i, j] = outer[j, i] = frame[f"q_{a}_{b}"].sum()
+    return Moments(counts, sums, outer)
+
+
+def _effect_rows(con: duckdb.DuckDBPyConnection, card: ModelCard | None, *, min_n: int, n_boot: int,
+                 model_version: str | None, now) -> tuple[list[dict], list[dict]]:
+    """``adjusted_shares`` and ``event_effects`` rows for every event, source ('all' too) and window."""
+    windows = con.execute(_WINDOW_MOMENTS).df()
+    shares: list[dict] = []
+    effects: list[dict] = []
+    if windows.empty:
+        return shares, effects
+    groups = {key: frame for key, frame in windows.groupby(["event_id", "source", "window"], sort=True)}
+    pairs = sorted({(e, s) for e, s, _ in groups})
+    empty = windows.iloc[0:0]
+    for event_id, source in pairs:
+        estimates = {}
+        for seed, window in enumerate(WINDOWS):
+            est = estimate_mix(moments_from_rows(groups.get((event_id, source, window), empty)), card,
+                               n_boot=n_boot, seed=seed)
+            estimates[window] = est
+            n = est["raw"].n
+            for method, mix in est.items():
+                for i, label in enumerate(LABELS):
+                    shares.append({
+                        "event_id": event_id, "source": source, "window": window, "label": label,
+                        "method": method, "n": n, "share": _nan_to_none(mix.share[i]),
+                        "ci_low": _nan_to_none(mix.low[i]), "ci_high": _nan_to_none(mix.high[i]),
+                        "too_small": n < min_n, "model_version": model_version, "refreshed_at": now})
+        before, after = estimates[BEFORE], estimates[AFTER]
+        nb, na = before["raw"].n, after["raw"].n
+        counts_b = np.rint(before["raw"].share * nb) if nb else np.zeros(len(LABELS))
+        counts_a = np.rint(after["raw"].share * na) if na else np.zeros(len(LABELS))
+        for i, label in enumerate(LABELS):
+            shift = share_shift(label, int(counts_b[i]), nb, int(counts_a[i]), na, min_n=min_n)
+            effects.append({
+                "event_id": event_id, "source": source, "label": label, "method": "raw",
+                "n_before": nb, "n_after": na, "share_before": _nan_to_none(shift.share_before),
+                "share_after": _nan_to_none(shift.share_after), "diff": _nan_to_none(shift.diff),
+                "diff_low": _nan_to_none(shift.diff_low), "diff_high": _nan_to_none(shift.diff_high),
+                "p_value": _nan_to_none(shift.p_value), "too_small": shift.too_small,
+                "model_version": model_version, "refreshed_at": now})
+        if nb == 0 or na == 0:
+            continue
+        for method in before:
+            if method == "raw":
+                continue
+            low, high = diff_interval(before[method], after[method])
+            for i, label in enumerate(LABELS):
+                effects.append({
+                    "event_id": event_id, "source": source, "label": label, "method": method,
+                    "n_before": nb, "n_after": na,
+                    "share_before": float(before[method].share[i]), "share_after": float(after[method].share[i]),
+                    "diff": float(after[method].share[i] - before[method].share[i]),
+                    "diff_low": float(low[i]), "diff_high": float(high[i]), "p_value": None,
+                    "too_small": nb < min_n or na < min_n, "model_version": model_version,
+                    "refreshed_at": now})
+    return shares, effects
+
+
+def _spike_rows(con: duckdb.DuckDBPyConnection, rule: SpikeRule, *, model_version: str | None,
+                now) -> list[dict]:
+    daily = con.execute(
+        """SELECT day, source, label, n FROM stance_daily
+           UNION ALL
+           SELECT day, 'all' AS source, label, sum(n) AS n FROM stance_daily GROUP BY day, label"""
+    ).df()
+    spikes = find_spikes(daily, rule)
+    rows = spikes.to_dict("records")
+    for row in rows:
+        row["model_version"], row["refreshed_at"] = model_version, now
+    return rows
+
+
+# Quote candidates for every event window and stance in one pass: the ``?`` most confident
+# comments of each (an aggregate, not a sort), from documents inside the span of all windows.
+_QUOTE_POOL = """
+    WITH docs AS (
+        SELECT CAST(d.created_at AS DATE) AS day, s.label, d.thread_id, d.doc_id, s.confidence
+        FROM documents d
+        JOIN current_stances s ON s.doc_id = d.doc_id
+        WHERE d.kind IN ('comment', 'quote') AND NOT d.deleted AND length(d.text) BETWEEN ? AND ?
+          AND d.created_at >= (SELECT min(occurred_at) - 14 FROM events)
+          AND d.created_at < (SELECT max(occurred_at) + 14 FROM events)
+    )
+    SELECT event_id, "window", label,
+           unnest(max_by({'doc_id': doc_id, 'thread_id': thread_id, 'confidence': confidence},
+                         confidence, ?), recursive := true)
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    JOIN docs ON docs.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+    GROUP BY event_id, "window", label
+"""
+_QUOTE_TEXT = """
+    SELECT d.doc_id, d.text, d.source, d.created_at, coalesce(d.url, t.url) AS url,
+           coalesce(d.title, t.title) AS thread_title
+    FROM documents d LEFT JOIN documents t ON t.doc_id = d.thread_id
+    WHERE d.doc_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
+"""
+
+
+def _quote_rows(con: duckdb.DuckDBPyConnection, *, k: int, pool: int = 40, per_thread: int = 3,
+                min_chars: int = 20, max_chars: int = 1200, model_version: str | None, now) -> list[dict]:
+    """Representative quotes per event window and stance: the ``pool`` most confident comments
+    (at most ``per_thread`` from one thread), diversified by MMR. Text and link are stored with
+    the quote, so ``event_quotes_text`` needs no scan of the documents."""
+    candidates = con.execute(_QUOTE_POOL, [min_chars, max_chars, pool * 4]).df()
+    if candidates.empty:
+        return []
+    candidates = candidates.sort_values(["confidence", "doc_id"], ascending=[False, True])
+    candidates = candidates[candidates.groupby(["event_id", "window", "label", "thread_id"]).cumcount() < per_thread]
+    candidates = candidates[candidates.groupby(["event_id", "window", "label"]).cumcount() < pool]
+    texts = con.execute(_QUOTE_TEXT, [sorted(set(candidates["doc_id"]))]).df().set_index("doc_id")
+    candidates = candidates.join(texts, on="doc_id")
+    rows: list[dict] = []
+    for (event_id, window, label), frame in candidates.groupby(["event_id", "window", "label"], sort=True):
+        picked = mmr(frame["confidence"].to_numpy(dtype=float), embed_texts(frame["text"].tolist()), k)
+        for rank, i in enumerate(picked, start=1):
+            q = frame.iloc[i]
+            rows.append({"event_id": event_id, "window": window, "label": label, "rank": rank,
+                         "doc_id": q["doc_id"], "confidence": float(q["confidence"]), "source": q["source"],
+                         "created_at": q["created_at"].to_pydatetime(), "text": q["text"],
+                         "url": None if pd.isna(q["url"]) else q["url"],
+                         "thread_title": None if pd.isna(q["thread_title"]) else q["thread_title"],
+                         "model_version": model_version, "refreshed_at": now})
+    return rows
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Swap a derived table's contents (inside the caller's transaction)."""
+    con.execute(f"DELETE FROM {table}")
+    if rows:
+        con.register("_rows", pa.Table.from_pylist(rows))
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+        finally:
+            con.unregister("_rows")
+
+
+def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: SpikeRule | None = None,
+                   n_boot: int | None = None, quotes_per_label: int | None = None) -> int:
+    """Recompute every stored trend table; returns the ``event_shift`` rows written.
+
+    First ``stance_day_counts`` is rebuilt from the active model's stances (one scan); the trend
+    views and everything else read from it. Settings supply the spike rule, bootstrap draws and
+    quotes per label unless given. All tables are replaced in one transaction, so readers see
+    the old set or the new, never a mix.
+    """
+    settings = get_settings()
+    rule = spike_rule or SpikeRule(baseline_days=settings.spike_baseline_days,
+                                   z_threshold=settings.spike_z, min_n=settings.spike_min_n)
+    n_boot = n_boot or settings.bootstrap_draws
+    k = quotes_per_label or settings.quotes_per_label
+    with track_run(con, "trends") as stats, transaction(con):
         model_version = get_meta(con, ACTIVE_MODEL_KEY)
+        card = load_model_card(con)
         now = utcnow()
-        rows: list[dict] = []
-        for (event_id, source), group in counts.groupby(["event_id", "source"], sort=True):
-            by = {(w, lab): int(n) for w, lab, n in group[["window", "label", "n"]].itertuples(index=False)}
-            before = [by.get((BEFORE, lab), 0) for lab in LABELS]
-            after = [by.get((AFTER, lab), 0) for lab in LABELS]
-            test = shift_test(before, after, min_n=min_n)
-            nb, na = sum(before), sum(after)
-            row = {
-                "event_id": event_id, "source": source, "n_before": nb, "n_after": na,
-                "test": "chi-square" if test.p_value is not None else None,
-                "statistic": test.statistic, "dof": test.dof, "p_value": test.p_value,
-                "small_sample": test.small_sample,
-            }
-            changes = {}
-            for i, lab in enumerate(LABELS):
-                sb = before[i] / nb if nb else None
-                sa = after[i] / na if na else None
-                row[f"{lab}_before"], row[f"{lab}_after"] = sb, sa
-                if sb is not None and sa is not None:
-                    changes[lab] = sa - sb
-            top = max(changes, key=lambda lab: abs(changes[lab])) if changes else None
-            row["largest_change_label"] = top
-            row["largest_change_pp"] = 100 * changes[top] if top else None
-            row["model_version"] = model_version
-            row["refreshed_at"] = now
-            rows.append(row)
-        with transaction(con):
-            con.execute("DELETE FROM event_shift")
-            if rows:
-                con.register("_shift", pa.Table.from_pylist(rows))
-                try:
-                    con.execute("INSERT INTO event_shift BY NAME SELECT * FROM _shift")
-                finally:
-                    con.unregister("_shift")
-        stats.n_in = len(counts)
-        stats.n_new = len(rows)
-    return len(rows)
+        con.execute("DELETE FROM stance_day_counts")
+        con.execute(_DAY_COUNTS, [model_version, now])
+        con.execute("DELETE FROM thread_stance_counts")
+        con.execute(_THREAD_COUNTS, [model_version, now])
+        counts = _window_counts(con)
+        shift = _shift_rows(counts, min_n=min_n, model_version=model_version, now=now)
+        shares, effects = _effect_rows(con, card, min_n=min_n, n_boot=n_boot,
+                                       model_version=model_version, now=now)
+        spikes = _spike_rows(con, rule, model_version=model_version, now=now)
+        quotes = _quote_rows(con, k=k, model_version=model_version, now=now)
+        for table, rows in (("event_shift", shift), ("adjusted_shares", shares),
+                            ("event_effects", effects), ("spikes", spikes), ("event_quotes", quotes)):
+            _replace(con, table, rows)
+        stats.n_in = con.execute("SELECT coalesce(sum(n), 0) FROM stance_day_counts").fetchone()[0]
+        stats.n_new = len(shift)
+        stats.notes["corrected_shares"] = (
+            f"acc/pacc from the card of {card.model_version}" if card else
+            "no active_model_card for the active model: raw and probability-weighted shares only")
+        stats.notes["spikes"] = len(spikes)
+    return len(shift)
 
 
 def event_window_table(con: duckdb.DuckDBPyConnection, event_id: str | None = None) -> pd.DataFrame:

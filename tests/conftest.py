@@ -29,6 +29,27 @@ def con(db_path: Path):
         yield connection
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """A database the demo filled (ingest, classify, trends, brief), shared read-only by tests."""
+    from typer.testing import CliRunner
+
+    from sentiment.cli import app
+    from sentiment.settings import get_settings
+
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.duckdb"
+    with pytest.MonkeyPatch.context() as mp:  # session scope: the per-test settings fixture is not active yet
+        mp.setenv("SENTIMENT_BRIEFS_DIR", str(folder / "briefs"))
+        mp.setenv("SENTIMENT_AUTHOR_KEY", "demo-key")
+        mp.setenv("SENTIMENT_SEEDS_DIR", str(SEEDS))
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["--db", str(db), "demo"], catch_exceptions=False)
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    return db
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Every test gets its own paths and key; nothing touches the working tree's data/."""

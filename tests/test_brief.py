@@ -12,6 +12,8 @@ from tests.conftest import AUTHOR_KEY
 
 SCRIPT = "<script>alert('xss')</script> lol qwen is dead, so sad, I fear the worst"
 TITLE = 'Qwen lead exits" onmouseover="alert(1)'
+BREAKER = "I worry '><img src=x onerror=alert(2)> they will close the weights"
+EVIL_URL = 'https://example.org/a"><script>alert(3)</script>'
 
 
 @pytest.fixture
@@ -21,11 +23,13 @@ def briefed(con, tmp_path):
                      created_at=datetime(2026, 3, 3, 9), thread_id=thread, author="op",
                      url="https://www.reddit.com/r/x/comments/p/")]
     texts = [SCRIPT, "Thanks team, great models, legends", "I doubt it, just PR",
-             "source? which quant?", "Sad day, I fear the worst for open weights"]
+             "source? which quant?", "Sad day, I fear the worst for open weights",
+             BREAKER]
     for i, text in enumerate(texts):
         docs.append(Document(source="reddit", kind="comment", external_id=f"t1_{i}", text=text,
                              created_at=datetime(2026, 3, 4, 10 + i), thread_id=thread,
-                             parent_id=thread, author=f"u{i}", url="javascript:alert(1)" if i == 0 else None))
+                             parent_id=thread, author=f"u{i}",
+                             url={0: "javascript:alert(1)", 5: EVIL_URL}.get(i)))
     docs.append(Document(source="reddit", kind="comment", external_id="t1_prev",
                          text="Thanks for the new small models, amazing", thread_id=thread,
                          created_at=datetime(2026, 2, 26, 8), parent_id=thread, author="early"))
@@ -44,22 +48,42 @@ def test_html_brief_escapes_comment_text(briefed):
     assert 'onmouseover="alert' not in html and "&#34;" in html
     assert "javascript:" not in html
     assert "<b>exits</b>" not in html and "&lt;b&gt;exits&lt;/b&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<script>alert(3)" not in html and 'href="https://example.org/a&#34;&gt;&lt;script&gt;' in html
+    assert html.count("<img ") == html.count('<img alt="')  # only our own chart images
 
 
 def test_markdown_brief_escapes_html_too(briefed):
     md, _ = briefed
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "javascript:" not in md
+    assert "<img src=x" not in md and "&lt;img src=x" in md
+    assert "(<https://example.org/a\"%3E%3Cscript%3Ealert(3)%3C/script%3E>)" in md
 
 
 def test_brief_has_every_section(briefed):
     md, html = briefed
-    for heading in ("Stance mix", "Events", "In their own words", "Sources", "Methods"):
+    for heading in ("Stance mix", "Stance share over time", "Events", "Spikes", "In their own words",
+                    "Sources", "Methods"):
         assert f"## {heading}" in md and f"<h2>{heading}</h2>" in html
-    assert "Stance share by day" in html and "<svg" in html
-    assert "change vs 2026-W09" in md
+    assert html.count('src="data:image/png;base64,') >= 2  # share over time + the event's before/after
+    assert "![Stance share over time" in md and "(2026-W10-share.png)" in md
+    assert "change vs 2026-W09" in md and "95% interval of change" in md
     assert "-7..-1" in md and "0..+6" in md
     assert "baseline-rules-1" in md
+    assert "No model card for the active model" in md and "No model card" in html
+
+
+def test_small_windows_are_called_too_small_not_findings(briefed):
+    md, html = briefed
+    assert "Too small to read: n = 1 before and 7 after (under 20 on a side)" in md
+    assert "rose from" not in md and "fell from" not in md
+
+
+def test_markdown_charts_are_written_beside_it(con, tmp_path, briefed):
+    pngs = sorted(p.name for p in (tmp_path / "briefs").glob("*.png"))
+    assert pngs == ["2026-W10-event-exit.png", "2026-W10-share.png"]
+    assert all((tmp_path / "briefs" / name).read_bytes().startswith(b"\x89PNG") for name in pngs)
 
 
 def test_week_helpers():
@@ -68,3 +92,30 @@ def test_week_helpers():
     assert last_complete_week(date(2026, 3, 9)) == "2026-W10"  # Monday: last week just ended
     with pytest.raises(ValueError, match="2026-W10"):
         parse_week("March")
+
+
+def test_brief_with_a_model_card_shows_corrected_shares_and_measured_quality(con, tmp_path):
+    import json
+
+    from sentiment.quantify import MODEL_CARD_KEY
+    from sentiment.store.writes import set_meta
+
+    docs = [Document(source="hn", kind="comment", external_id=f"c{i}", thread_id="hn:1",
+                     text=("I fear they go closed, sad" if i % 3 else "Thanks team, great models") + f" #{i}",
+                     created_at=datetime(2026, 3, 2 + i % 7, 12), author=f"u{i}") for i in range(60)]
+    upsert_documents(con, docs, author_key=AUTHOR_KEY)
+    classify_pending(con, load_classifier("baseline"), batch_size=50)
+    version = con.execute("SELECT value FROM meta WHERE key = 'active_model_version'").fetchone()[0]
+    set_meta(con, MODEL_CARD_KEY, json.dumps({
+        "model_version": version, "labels": ["concern", "skepticism", "support", "neutral"],
+        "dev": {"n": 400, "macro_f1": 0.71, "per_label_f1": {"concern": 0.7, "skepticism": 0.6,
+                                                              "support": 0.8, "neutral": 0.74},
+                "confusion": [[70, 15, 5, 10], [20, 60, 5, 15], [3, 5, 85, 7], [10, 10, 5, 75]],
+                "mean_probs": [[0.6, 0.2, 0.05, 0.15], [0.2, 0.55, 0.05, 0.2], [0.05, 0.05, 0.8, 0.1],
+                               [0.1, 0.1, 0.05, 0.75]]}, "ece": 0.041}))
+    refresh_trends(con, min_n=20)
+    md, html = write_brief(build_brief(con, "2026-W10"), tmp_path / "b")
+    md, html = md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
+    assert "corrected (PACC)" in md and "corrected (PACC)" in html
+    assert "macro-F1 0.71" in md and "calibration error (ECE) 0.041" in html
+    assert "No model card" not in md

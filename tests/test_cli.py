@@ -51,7 +51,9 @@ def test_steps_work_alone_on_a_new_database(tmp_path):
     out = _run("--db", db, "ingest", str(ROOT / "seeds" / "events.yaml"), str(ROOT / "seeds" / "000_df123552c6684693.txt"))
     assert re.search(r"6 new", out)  # the article and its five quotes
     assert "labelled" in _run("--db", db, "classify")
-    assert "Qwen3.5 small models released" in _run("--db", db, "trends")
+    out = _run("--db", db, "trends")
+    assert "Qwen3.5 small models released" in out
+    assert "no model card for the active model" in out  # says that shares are raw
     out = _run("--db", db, "brief", "--week", "2026-W10", "--out", str(tmp_path / "b"))
     assert (tmp_path / "b" / "2026-W10.html").exists()
 

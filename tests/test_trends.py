@@ -52,7 +52,7 @@ def _store(con, labels_by_day: dict[int, list[str]]):
     for offset, labels in labels_by_day.items():
         for i, label in enumerate(labels):
             ext = f"c{offset}_{i}"
-            docs.append(Document(source="hn", kind="comment", external_id=ext, text=f"text {ext}",
+            docs.append(Document(source="hn", kind="comment", external_id=ext, text=f"comment {ext} about the lead leaving",
                                  created_at=datetime(2026, 3, 3, 12) + timedelta(days=offset),
                                  thread_id="hn:1", author=f"u{ext}"))
             stances.append((f"hn:{ext}", label))
@@ -70,6 +70,8 @@ def _store(con, labels_by_day: dict[int, list[str]]):
 def test_event_windows_count_shares_and_intervals(con):
     _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10,
                  -10: ["neutral"] * 5, 20: ["support"]})
+    assert event_window_table(con).n.sum() == 0  # the views show the last refresh: none yet
+    rows = refresh_trends(con, min_n=20)
     table = event_window_table(con)
     before = table[table.window == "-7..-1"].set_index("label")
     assert before.loc["support", "n"] == 30 and before.loc["support", "n_window"] == 40
@@ -79,7 +81,6 @@ def test_event_windows_count_shares_and_intervals(con):
     early = table[table.window == "-14..-8"].set_index("label")
     assert early.loc["neutral", "n"] == 5
     assert table[table.window == "+7..+13"].n.sum() == 0  # day +20 is outside every window
-    rows = refresh_trends(con, min_n=20)
     assert rows == 2  # 'all' and 'hn'
     shift = con.execute("SELECT n_before, n_after, p_value, small_sample, largest_change_label, "
                         "largest_change_pp FROM event_shift WHERE source = 'all'").fetchone()
@@ -90,13 +91,124 @@ def test_event_windows_count_shares_and_intervals(con):
 
 def test_only_the_active_model_is_reported(con):
     _store(con, {0: ["concern"] * 3})
+    refresh_trends(con, min_n=20)
+    assert event_window_table(con).n.sum() == 3
     set_meta(con, ACTIVE_MODEL_KEY, "another-model")
+    refresh_trends(con, min_n=20)
     assert event_window_table(con).n.sum() == 0
 
 
 def test_stance_daily_shares_sum_to_one_per_day_and_source(con):
     _store(con, {-3: ["support"] * 3 + ["concern"], 0: ["concern"] * 2, 1: ["neutral"]})
+    refresh_trends(con, min_n=20)
     rows = con.execute("SELECT day, source, sum(share), sum(n) FROM stance_daily GROUP BY ALL ORDER BY day").fetchall()
     assert [r[3] for r in rows] == [4, 2, 1]
     assert all(r[2] == pytest.approx(1.0) for r in rows)
     assert con.execute("SELECT n, share FROM stance_daily WHERE label = 'support'").fetchall() == [(3, 0.75)]
+
+
+def test_refresh_stores_effect_sizes_with_newcombe_intervals(con):
+    from sentiment.stats import newcombe_diff
+
+    _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10})
+    refresh_trends(con, min_n=20)
+    row = con.execute("""SELECT n_before, n_after, share_before, share_after, diff, diff_low, diff_high,
+                                p_value, too_small FROM event_effects
+                         WHERE source = 'all' AND label = 'concern' AND method = 'raw'""").fetchone()
+    assert row[:5] == pytest.approx((40, 40, 0.25, 0.75, 0.5))
+    assert row[5:7] == pytest.approx(newcombe_diff(30, 40, 10, 40)[1:])
+    assert row[7] < 1e-4 and row[8] is False
+    # no model card: raw and probability-weighted only, and nothing invented
+    methods = {r[0] for r in con.execute("SELECT DISTINCT method FROM adjusted_shares").fetchall()}
+    assert methods == {"raw", "prob"}
+
+
+def test_small_windows_are_flagged_not_reported(con):
+    _store(con, {-3: ["support"] * 5, 0: ["concern"] * 6})
+    refresh_trends(con, min_n=20)
+    assert con.execute("SELECT bool_and(too_small) FROM event_effects").fetchone()[0] is True
+    assert con.execute("SELECT bool_and(too_small) FROM adjusted_shares WHERE \"window\" IN ('-7..-1', '0..+6')"
+                       ).fetchone()[0] is True
+
+
+def test_refresh_with_a_model_card_adds_corrected_shares(con):
+    import json
+
+    from sentiment.quantify import MODEL_CARD_KEY
+
+    _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10})
+    confusion = [[40, 8, 1, 1], [10, 35, 2, 3], [1, 2, 45, 2], [2, 3, 5, 40]]
+    mean_probs = [[0.6, 0.2, 0.1, 0.1], [0.2, 0.6, 0.1, 0.1], [0.05, 0.05, 0.8, 0.1], [0.1, 0.1, 0.1, 0.7]]
+    set_meta(con, MODEL_CARD_KEY, json.dumps({
+        "model_version": "m", "labels": ["concern", "skepticism", "support", "neutral"],
+        "dev": {"n": 200, "macro_f1": 0.8, "per_label_f1": {}, "confusion": confusion,
+                "mean_probs": mean_probs}, "ece": None}))
+    refresh_trends(con, min_n=20, n_boot=50)
+    rows = con.execute("""SELECT method, sum(share), bool_and(ci_low <= share AND share <= ci_high)
+                          FROM adjusted_shares WHERE source = 'all' AND "window" = '-7..-1'
+                          GROUP BY method ORDER BY method""").fetchall()
+    assert [r[0] for r in rows] == ["acc", "pacc", "prob", "raw"]
+    assert all(r[1] == pytest.approx(1.0) and r[2] for r in rows)
+    acc_diff = con.execute("""SELECT diff, diff_low, diff_high FROM event_effects
+                              WHERE source = 'all' AND label = 'concern' AND method = 'acc'""").fetchone()
+    assert acc_diff[1] <= acc_diff[0] <= acc_diff[2] and acc_diff[0] > 0.3
+
+
+def test_refresh_stores_spikes_and_quotes(con):
+    days = {d: ["neutral"] * 20 for d in range(-20, 0)}
+    days[0] = ["concern"] * 70 + ["neutral"] * 20
+    _store(con, days)
+    refresh_trends(con, min_n=20)
+    spikes = con.execute("SELECT day, source, metric, reason FROM spikes WHERE source = 'all' ORDER BY metric"
+                         ).fetchall()
+    assert [(str(s[0]), s[2]) for s in spikes] == [("2026-03-03", "concern_share"), ("2026-03-03", "volume")]
+    assert "previous 14 days" in spikes[0][3]
+    quotes = con.execute("""SELECT label, rank, text FROM event_quotes_text
+                            WHERE event_id = 'exit' AND "window" = '0..+6' ORDER BY label, rank""").fetchall()
+    assert [(q[0], q[1]) for q in quotes] == [("concern", 1), ("concern", 2), ("concern", 3),
+                                              ("neutral", 1), ("neutral", 2), ("neutral", 3)]
+
+
+def test_daily_and_weekly_trend_views(con):
+    _store(con, {-3: ["support"] * 3 + ["concern"], -1: ["concern"] * 4, 5: ["neutral"] * 2})
+    refresh_trends(con, min_n=20)
+    daily = con.execute("""SELECT day, n, n_day, share, share_7d, n_day_7d, prob_share FROM stance_trend_daily
+                           WHERE source = 'all' AND label = 'concern' ORDER BY day""").fetchall()
+    assert [(r[1], r[2]) for r in daily] == [(1, 4), (4, 4), (0, 2)]
+    assert daily[1][4] == pytest.approx(5 / 8) and daily[1][5] == 8  # days -3 and -1 in the 7-day window
+    assert daily[2][4] == pytest.approx(4 / 6)  # day +5: days -1..+5 (day -3 has left the window)
+    assert daily[0][6] == pytest.approx(0.1)
+    assert con.execute("SELECT count(DISTINCT source) FROM stance_trend_daily").fetchone()[0] == 2  # hn, all
+    weekly = con.execute("""SELECT week, n, n_week, share FROM stance_trend_weekly
+                            WHERE source = 'hn' AND label = 'concern' ORDER BY week_start""").fetchall()
+    # day -3 is Sat 2026-02-28 (W09); days -1 and +5 are Mon 03-02 and Sun 03-08 (W10)
+    assert weekly == [("2026-W09", 1, 4, 0.25), ("2026-W10", 4, 6, pytest.approx(4 / 6))]
+
+
+def test_materialised_counts_match_the_live_view(con):
+    _store(con, {-3: ["support"] * 3 + ["concern"], -1: ["concern"] * 4, 5: ["neutral"] * 2})
+    refresh_trends(con, min_n=20)
+    live = con.execute("SELECT label, count(*) FROM classified_documents GROUP BY ALL ORDER BY 1").fetchall()
+    for table in ("stance_day_counts", "thread_stance_counts"):
+        assert con.execute(f"SELECT label, sum(n) FROM {table} GROUP BY ALL ORDER BY 1").fetchall() == live
+    probs = con.execute("SELECT sum(s_neutral), sum(q_neutral_neutral) FROM stance_day_counts").fetchone()
+    assert probs == pytest.approx((10 * 0.7, 10 * 0.49))
+
+
+def test_stored_interval_covers_a_known_generated_shift(con):
+    """Labels drawn with a true concern share of 20% before and 45% after: the stored Newcombe
+    interval of the change covers the true +25 pp, and the shift is reported beyond uncertainty."""
+    import random
+
+    rng = random.Random(42)
+    days = {}
+    for offset in range(-7, 7):
+        p = 0.20 if offset < 0 else 0.45
+        days[offset] = ["concern" if rng.random() < p else "neutral" for _ in range(30)]
+    _store(con, days)
+    refresh_trends(con, min_n=20)
+    diff, low, high, too_small = con.execute(
+        """SELECT diff, diff_low, diff_high, too_small FROM event_effects
+           WHERE source = 'all' AND label = 'concern' AND method = 'raw'""").fetchone()
+    assert low <= 0.25 <= high and low > 0 and not too_small
+    assert abs(diff - 0.25) < 0.1

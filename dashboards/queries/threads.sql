@@ -1,11 +1,11 @@
 -- Threads by volume, with their stance mix: where is the conversation happening?
-SELECT c.source, c.thread_title, count(*) AS n,
-       round(avg(CASE WHEN c.label = 'concern' THEN 1 ELSE 0 END), 2) AS concern,
-       round(avg(CASE WHEN c.label = 'skepticism' THEN 1 ELSE 0 END), 2) AS skepticism,
-       round(avg(CASE WHEN c.label = 'support' THEN 1 ELSE 0 END), 2) AS support,
-       round(avg(CASE WHEN c.label = 'neutral' THEN 1 ELSE 0 END), 2) AS neutral,
-       min(c.created_at) AS first_seen, any_value(t.url) AS url
-FROM classified_documents c
-LEFT JOIN documents t ON t.doc_id = c.thread_id
-GROUP BY c.source, c.thread_id, c.thread_title
-ORDER BY n DESC;
+-- (as of the last trends refresh)
+SELECT source, any_value(thread_title) AS thread_title, sum(n) AS n,
+       round(sum(n) FILTER (WHERE label = 'concern') / sum(n), 2) AS concern,
+       round(sum(n) FILTER (WHERE label = 'skepticism') / sum(n), 2) AS skepticism,
+       round(sum(n) FILTER (WHERE label = 'support') / sum(n), 2) AS support,
+       round(sum(n) FILTER (WHERE label = 'neutral') / sum(n), 2) AS neutral,
+       min(first_seen) AS first_seen, max(last_seen) AS last_seen, any_value(url) AS url
+FROM thread_stance_counts
+GROUP BY source, thread_id
+ORDER BY n DESC, first_seen;

@@ -1,8 +1,7 @@
--- Stance mix per ISO week over all sources, with Wilson 95% intervals.
-SELECT strftime(day, '%G-W%V') AS week, label, count(*) AS n,
-       round(count(*) / sum(count(*)) OVER (PARTITION BY strftime(day, '%G-W%V')), 3) AS share,
-       round(wilson_low(count(*), sum(count(*)) OVER (PARTITION BY strftime(day, '%G-W%V'))), 3) AS ci_low,
-       round(wilson_high(count(*), sum(count(*)) OVER (PARTITION BY strftime(day, '%G-W%V'))), 3) AS ci_high
-FROM classified_documents
-GROUP BY week, label
-ORDER BY week, label;
+-- Stance mix per ISO week over all sources, with Wilson 95% intervals and the
+-- probability-weighted share (as of the last trends refresh).
+SELECT week, label, n, n_week, round(share, 3) AS share, round(ci_low, 3) AS ci_low,
+       round(ci_high, 3) AS ci_high, round(prob_share, 3) AS prob_share
+FROM stance_trend_weekly
+WHERE source = 'all'
+ORDER BY week_start, label_order;

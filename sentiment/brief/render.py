@@ -1,12 +1,15 @@
 """Gather one ISO week's figures from the database and render them as Markdown and HTML.
 
-Comment text is untrusted: the HTML template autoescapes everything, and the Markdown output
-escapes HTML so a renderer cannot execute it either.
+Comment text is untrusted: the HTML template autoescapes everything, links pass only when they
+are http(s), charts are PNGs (no untrusted text in markup), and the Markdown output escapes HTML
+so a renderer cannot execute it either.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,14 +18,17 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from sentiment.settings import LABELS
+from sentiment.brief import charts
+from sentiment.quantify import ModelCard, Moments, estimate_mix, load_model_card
+from sentiment.quotes import representative_quotes
+from sentiment.settings import LABELS, get_settings
+from sentiment.stats import newcombe_diff
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
-from sentiment.trends import BEFORE, AFTER, event_window_table, wilson
+from sentiment.trends import AFTER, BEFORE, MOMENT_COLUMNS, event_window_table, moments_from_rows, wilson
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-COLORS = {"concern": "#d95f02", "skepticism": "#7570b3", "support": "#1b9e77", "neutral": "#b0b0b0"}
-QUOTES_PER_LABEL = 3
-CHART_DAYS_BEFORE, CHART_DAYS_AFTER = 14, 14
+COLORS = charts.COLORS
+CHART_DAYS_BEFORE, CHART_DAYS_AFTER = 21, 14
 
 
 def parse_week(week: str) -> tuple[date, date]:
@@ -71,8 +77,21 @@ class Brief:
     sources: list[dict]
     events: list[dict]
     quotes: dict[str, list[dict]]
-    chart: dict
+    charts: dict[str, bytes]  # file stem suffix -> PNG
+    change_intervals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+    corrected: dict[str, dict] = field(default_factory=dict)  # method -> label -> share/low/high
+    card: dict | None = None
+    spikes: list[dict] = field(default_factory=list)
+    min_n: int = 20
     totals: dict[str, int] = field(default_factory=dict)
+
+    def chart_src(self, key: str) -> str:
+        """A chart as a ``data:`` URI for the self-contained HTML page."""
+        return "data:image/png;base64," + base64.b64encode(self.charts[key]).decode("ascii")
+
+    def chart_file(self, key: str) -> str:
+        """The chart's file name beside the Markdown."""
+        return f"{self.week}-{key}.png"
 
 
 def _mix(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[Share]:
@@ -89,34 +108,67 @@ def _mix(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[Share]:
     return out
 
 
-def _quotes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, list[dict]]:
-    """The most confident comments per stance, one per thread, so one thread cannot fill a list."""
-    rows = con.execute(
-        """SELECT label, text, thread_title, url, source, confidence, created_at FROM (
-               SELECT *, row_number() OVER (PARTITION BY label, thread_id
-                                            ORDER BY confidence DESC, doc_id) AS per_thread
-               FROM classified_documents
-               WHERE day BETWEEN ? AND ? AND kind <> 'post' AND length(text) BETWEEN 20 AND 1200)
-           WHERE per_thread = 1
-           QUALIFY row_number() OVER (PARTITION BY label ORDER BY confidence DESC, created_at) <= ?
-           ORDER BY label, confidence DESC""",
-        [start, end, QUOTES_PER_LABEL],
-    ).fetchall()
-    quotes: dict[str, list[dict]] = {label: [] for label in LABELS}
-    for label, text, title, url, source, confidence, created in rows:
-        short = text if len(text) <= 320 else text[:317].rsplit(" ", 1)[0] + "…"
-        quotes[label].append({"text": short, "thread_title": title, "url": url, "source": source,
-                              "confidence": confidence, "created_at": created})
+def _quotes(con: duckdb.DuckDBPyConnection, start: date, end: date, k: int) -> dict[str, list[dict]]:
+    """Representative quotes per stance: confident and diverse (MMR), shortened for the page."""
+    quotes = representative_quotes(con, start, end, k=k)
+    for items in quotes.values():
+        for q in items:
+            text = q["text"]
+            q["text"] = text if len(text) <= 320 else text[:317].rsplit(" ", 1)[0] + "…"
     return quotes
 
 
-def _events(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[dict]:
-    """Events within three weeks of the week, with their window table and shift test."""
+def _fmt_pp(d: float) -> str:
+    return f"{100 * d:+.1f} pp"
+
+
+def _headline(effects: dict[str, dict[str, dict]], min_n: int) -> dict:
+    """What the before/after comparison supports, in words; small windows say so instead."""
+    raw = effects.get("raw", {})
+    if not raw:
+        return {"too_small": True, "text": "No classified documents on one side of the event."}
+    any_row = next(iter(raw.values()))
+    nb, na = any_row["n_before"], any_row["n_after"]
+    if any_row["too_small"]:
+        return {"too_small": True,
+                "text": f"Too small to read: n = {nb} before and {na} after (under {min_n} on a side); "
+                        f"no shift is reported."}
+    corrected = effects.get("pacc") or effects.get("acc") or {}
+    method = "PACC" if effects.get("pacc") else "ACC"
+    moved, phrases = [], []
+    for label in LABELS:
+        r = raw.get(label)
+        if r is None or r["diff_low"] is None:
+            continue
+        if r["diff_low"] > 0 or r["diff_high"] < 0:
+            moved.append((abs(r["diff"]), label, r))
+    for _, label, r in sorted(moved, reverse=True):
+        verb = "rose" if r["diff"] > 0 else "fell"
+        phrase = (f"{label} {verb} from {r['share_before']:.0%} to {r['share_after']:.0%} "
+                  f"({_fmt_pp(r['diff'])}, 95% CI {_fmt_pp(r['diff_low'])} to {_fmt_pp(r['diff_high'])}, "
+                  f"p = {r['p_value']:.2g})")
+        c = corrected.get(label)
+        if c is not None:
+            phrase += (f"; corrected for classifier error ({method}): {_fmt_pp(c['diff'])} "
+                       f"({_fmt_pp(c['diff_low'])} to {_fmt_pp(c['diff_high'])})")
+        phrases.append(phrase)
+    if not phrases:
+        biggest = max((r for r in raw.values() if r["diff"] is not None), key=lambda r: abs(r["diff"]))
+        return {"too_small": False,
+                "text": f"No stance's share moved beyond its uncertainty ({nb} documents before, {na} after; "
+                        f"largest move {biggest['label']} {_fmt_pp(biggest['diff'])}, 95% CI "
+                        f"{_fmt_pp(biggest['diff_low'])} to {_fmt_pp(biggest['diff_high'])})."}
+    return {"too_small": False,
+            "text": f"From the week before ({nb} documents) to the week after ({na}): " + "; ".join(phrases) + "."}
+
+
+def _events(con: duckdb.DuckDBPyConnection, start: date, end: date, min_n: int) -> tuple[list[dict], dict]:
+    """Events within three weeks of the week: window table, shift test, effect sizes, chart."""
     table = event_window_table(con)
     shifts = {row[0]: row for row in con.execute(
         """SELECT event_id, n_before, n_after, p_value, small_sample, largest_change_label,
                   largest_change_pp FROM event_shift WHERE source = 'all'""").fetchall()}
-    events = []
+    events, pngs = [], {}
     for event_id, group in table.groupby("event_id", sort=False):
         occurred = group["occurred_at"].iloc[0]
         occurred = occurred.date() if hasattr(occurred, "date") else occurred
@@ -130,65 +182,89 @@ def _events(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[dict
                                "high": None if r.n_window == 0 else float(r.ci_high)}
                      for r in rows.itertuples()}
             windows.append({"window": window, "date_from": first.date_from, "date_to": first.date_to,
-                            "n": int(first.n_window), "cells": cells})
+                            "n": int(first.n_window), "small": int(first.n_window) < min_n, "cells": cells})
+        effects: dict[str, dict[str, dict]] = {}
+        for row in con.execute(
+                """SELECT method, label, n_before, n_after, share_before, share_after, diff, diff_low,
+                          diff_high, p_value, too_small FROM event_effects
+                   WHERE event_id = ? AND source = 'all'""", [event_id]).df().to_dict("records"):
+            clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            effects.setdefault(row["method"], {})[row["label"]] = clean
+        adjusted = con.execute(
+            """SELECT method, "window", label, share, ci_low, ci_high FROM adjusted_shares
+               WHERE event_id = ? AND source = 'all' AND "window" IN (?, ?) AND share IS NOT NULL""",
+            [event_id, BEFORE, AFTER]).df().to_dict("records")
+        key = "event-" + re.sub(r"[^a-z0-9]+", "-", str(event_id).lower()).strip("-")[:40]
+        if adjusted:
+            pngs[key] = charts.before_after(adjusted, str(group["event"].iloc[0]))
         shift = shifts.get(event_id)
         events.append({
             "event_id": event_id, "name": group["event"].iloc[0], "occurred_at": occurred,
-            "windows": windows,
+            "windows": windows, "effects": effects, "headline": _headline(effects, min_n),
+            "chart": key if adjusted else None,
             "shift": None if shift is None else {
                 "n_before": shift[1], "n_after": shift[2], "p_value": shift[3],
                 "small_sample": shift[4], "label": shift[5], "pp": shift[6]},
         })
-    return events
+    return events, pngs
 
 
-def _chart(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict:
-    """Daily stance shares around the week, as stacked bars with events as vertical markers."""
+def _share_chart(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bytes:
     first, last = start - timedelta(days=CHART_DAYS_BEFORE), end + timedelta(days=CHART_DAYS_AFTER)
-    counts = con.execute(
-        "SELECT day, label, count(*) FROM classified_documents WHERE day BETWEEN ? AND ? GROUP BY ALL",
-        [first, last],
-    ).fetchall()
-    per_day: dict[date, dict[str, int]] = {}
-    for day, label, n in counts:
-        per_day.setdefault(day, {})[label] = n
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    width, height, left, top = 24, 160, 40, 10
-    bars = []
-    for i, day in enumerate(days):
-        counts_today = per_day.get(day, {})
-        total = sum(counts_today.values())
-        y = top + height
-        segments = []
-        for label in reversed(LABELS):
-            share = counts_today.get(label, 0) / total if total else 0
-            h = share * height
-            y -= h
-            if h > 0:
-                segments.append({"label": label, "y": round(y, 1), "h": round(h, 1),
-                                 "color": COLORS[label], "share": share, "n": counts_today.get(label, 0)})
-        bars.append({"x": left + i * width, "day": day, "total": total, "segments": segments,
-                     "in_week": start <= day <= end})
-    markers = [
-        {"x": left + (occurred - first).days * width + width / 2, "name": name, "day": occurred}
-        for name, occurred in con.execute(
-            "SELECT name, occurred_at FROM events WHERE occurred_at BETWEEN ? AND ? ORDER BY occurred_at",
-            [first, last]).fetchall()
-    ]
-    return {"bars": bars, "markers": markers, "width": left + len(days) * width + 10,
-            "height": height + top + 56, "bar_width": width - 3, "top": top, "plot_height": height,
-            "left": left}
+    daily = con.execute(
+        """SELECT day, label, n, n_day, share, share_7d FROM stance_trend_daily
+           WHERE source = 'all' AND day BETWEEN ? AND ? ORDER BY day, label_order""", [first, last]).df()
+    events = con.execute("SELECT name, occurred_at FROM events WHERE occurred_at BETWEEN ? AND ? "
+                         "ORDER BY occurred_at", [first, last]).fetchall()
+    return charts.share_over_time(daily, events, (start, end))
+
+
+def _week_moments(con: duckdb.DuckDBPyConnection, start: date, end: date) -> Moments:
+    frame = con.execute(
+        f"""SELECT label, sum(n) AS n, {", ".join(f"sum({c}) AS {c}" for c in MOMENT_COLUMNS)}
+            FROM stance_day_counts WHERE day BETWEEN ? AND ? GROUP BY label""", [start, end]).df()
+    return moments_from_rows(frame)
+
+
+def _corrected(con: duckdb.DuckDBPyConnection, start: date, end: date, card: ModelCard | None,
+               n_boot: int) -> dict[str, dict]:
+    """The week's shares by the other methods (prob, and with a card acc and pacc)."""
+    moments = _week_moments(con, start, end)
+    if moments.n == 0:
+        return {}
+    out = {}
+    for method, est in estimate_mix(moments, card, n_boot=n_boot).items():
+        if method == "raw":
+            continue
+        out[method] = {label: {"share": float(est.share[i]), "low": float(est.low[i]),
+                               "high": float(est.high[i])} for i, label in enumerate(LABELS)}
+    return out
+
+
+def _card_info(card: ModelCard | None) -> dict | None:
+    if card is None:
+        return None
+    return {"model_version": card.model_version, "dev_n": card.dev_n, "macro_f1": card.macro_f1,
+            "per_label_f1": card.per_label_f1, "ece": card.ece,
+            "pacc": card.mean_probs is not None}
 
 
 def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
-    """Collect the week's stance mix, change, events, quotes and volumes."""
+    """Collect the week's stance mix, change, events, spikes, quotes and volumes.
+
+    Reads the trend tables as the last trends refresh left them (run ``refresh_trends`` first).
+    """
+    settings = get_settings()
     start, end = parse_week(week)
     prev_start, prev_end = start - timedelta(days=7), end - timedelta(days=7)
     mix, previous = _mix(con, start, end), _mix(con, prev_start, prev_end)
-    changes = {
-        now.label: None if now.share is None or before.share is None else 100 * (now.share - before.share)
-        for now, before in zip(mix, previous)
-    }
+    changes, intervals = {}, {}
+    for now, before in zip(mix, previous):
+        if now.share is None or before.share is None:
+            changes[now.label], intervals[now.label] = None, None
+            continue
+        d, low, high = newcombe_diff(now.n, now.total, before.n, before.total)
+        changes[now.label], intervals[now.label] = 100 * d, (100 * low, 100 * high)
     sources = [
         {"source": s, "documents": n, "threads": t}
         for s, n, t in con.execute(
@@ -203,11 +279,19 @@ def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
                       (SELECT count(*) FROM classified_documents),
                       (SELECT count(*) FROM documents WHERE deleted)""").fetchone(),
     ))
+    spikes = [dict(zip(("day", "source", "metric", "reason"), row)) for row in con.execute(
+        """SELECT day, source, metric, reason FROM spikes WHERE day BETWEEN ? AND ?
+           ORDER BY day, source = 'all' DESC, source, metric""", [start, end]).fetchall()]
+    card = load_model_card(con)
+    events, pngs = _events(con, start, end, settings.min_window_n)
+    pngs["share"] = _share_chart(con, start, end)
     return Brief(
         week=week, start=start, end=end, previous_week=week_name(prev_start),
         model_version=get_meta(con, ACTIVE_MODEL_KEY), mix=mix, previous_mix=previous,
-        changes=changes, sources=sources, events=_events(con, start, end),
-        quotes=_quotes(con, start, end), chart=_chart(con, start, end), totals=totals,
+        changes=changes, change_intervals=intervals, sources=sources, events=events,
+        quotes=_quotes(con, start, end, settings.quotes_per_label), charts=pngs,
+        corrected=_corrected(con, start, end, card, settings.bootstrap_draws), card=_card_info(card),
+        spikes=spikes, min_n=settings.min_window_n, totals=totals,
     )
 
 
@@ -232,19 +316,26 @@ def _safe_url(value: str | None) -> str | None:
     return None
 
 
+def _md_url(value: str) -> str:
+    """A URL inside a Markdown ``<…>`` link: angle brackets and spaces percent-encoded."""
+    return value.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20").replace("\n", "")
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(loader=PackageLoader("sentiment.brief", "templates"), autoescape=autoescape,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=_pct, pp=_pp, md=_md_escape, safe_url=_safe_url)
+    env.filters.update(pct=_pct, pp=_pp, md=_md_escape, safe_url=_safe_url, md_url=_md_url)
     env.globals.update(LABELS=LABELS, BEFORE=BEFORE, AFTER=AFTER, COLORS=COLORS)
     return env
 
 
 def write_brief(brief: Brief, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``<week>.md`` and a self-contained ``<week>.html``; returns both paths."""
+    """Write ``<week>.md`` (with its chart PNGs beside it) and a self-contained ``<week>.html``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     md_path, html_path = out / f"{brief.week}.md", out / f"{brief.week}.html"
+    for key, png in brief.charts.items():  # the Markdown links these; the HTML embeds them
+        (out / brief.chart_file(key)).write_bytes(png)
     md_path.write_text(_environment(False).get_template("brief.md.j2").render(b=brief), encoding="utf-8")
     html_path.write_text(_environment(True).get_template("brief.html.j2").render(b=brief), encoding="utf-8")
     return md_path, html_path

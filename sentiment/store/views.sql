@@ -34,12 +34,11 @@ JOIN current_stances s ON s.doc_id = d.doc_id
 LEFT JOIN documents t ON t.doc_id = d.thread_id
 WHERE d.kind IN ('post', 'comment', 'quote') AND NOT d.deleted AND d.created_at IS NOT NULL;
 
--- Daily stance counts and shares per source (share within day and source).
+-- Daily stance counts and shares per source (share within day and source), as of the last
+-- trends refresh (stance_day_counts).
 CREATE OR REPLACE VIEW stance_daily AS
-SELECT day, source, label, count(*) AS n,
-       count(*) / sum(count(*)) OVER (PARTITION BY day, source) AS share
-FROM classified_documents
-GROUP BY day, source, label;
+SELECT day, source, label, n, n / sum(n) OVER (PARTITION BY day, source) AS share
+FROM stance_day_counts;
 
 -- Windows in days relative to an event's date.
 CREATE OR REPLACE VIEW event_window_bounds AS
@@ -48,15 +47,15 @@ SELECT * FROM (VALUES (1, '-14..-8', -14, -8), (2, '-7..-1', -7, -1),
     AS t(window_order, "window", day_from, day_to);
 
 -- Stance shares before and after each event, per source and over all sources ('all'),
--- with Wilson 95% intervals. Every label appears in every window, with n = 0 if unseen.
+-- with Wilson 95% intervals, as of the last trends refresh. Every label appears in every window, with n = 0 if unseen.
 CREATE OR REPLACE VIEW event_windows_by_source AS
 WITH docs AS (
-    SELECT source, day, label FROM classified_documents
+    SELECT source, day, label, n FROM stance_day_counts
     UNION ALL
-    SELECT 'all' AS source, day, label FROM classified_documents
+    SELECT 'all' AS source, day, label, sum(n) AS n FROM stance_day_counts GROUP BY day, label
 ),
 counts AS (
-    SELECT e.event_id, w."window", d.source, d.label, count(*) AS n
+    SELECT e.event_id, w."window", d.source, d.label, sum(d.n) AS n
     FROM events e
     CROSS JOIN event_window_bounds w
     JOIN docs d ON d.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
@@ -91,3 +90,56 @@ SELECT event_id, "window", label, n, share, ci_low, ci_high, n_window, date_from
        window_order, label_order
 FROM event_windows_by_source
 WHERE source = 'all';
+
+-- Daily stance counts and shares per source and over all sources ('all') as of the last trends
+-- refresh, with Wilson 95%
+-- intervals, the probability-weighted share (mean of the model's probability for the label)
+-- and the 7-day rolling share (this day and the six calendar days before it).
+CREATE OR REPLACE VIEW stance_trend_daily AS
+WITH agg AS (
+    SELECT day, source, label, n, s_concern, s_skepticism, s_support, s_neutral FROM stance_day_counts
+),
+by_source AS (
+    SELECT * FROM agg
+    UNION ALL
+    SELECT day, 'all' AS source, label, sum(n), sum(s_concern), sum(s_skepticism), sum(s_support),
+           sum(s_neutral)
+    FROM agg GROUP BY day, label
+),
+days AS (
+    SELECT day, source, sum(n) AS n_day, sum(s_concern) AS s_concern, sum(s_skepticism) AS s_skepticism,
+           sum(s_support) AS s_support, sum(s_neutral) AS s_neutral
+    FROM by_source GROUP BY day, source
+),
+grid AS (
+    SELECT d.*, l.label, l.label_order FROM days d CROSS JOIN stance_labels l
+),
+filled AS (
+    SELECT g.day, g.source, g.label, g.label_order, coalesce(b.n, 0) AS n, g.n_day,
+           CASE g.label WHEN 'concern' THEN g.s_concern WHEN 'skepticism' THEN g.s_skepticism
+                        WHEN 'support' THEN g.s_support ELSE g.s_neutral END AS p_sum
+    FROM grid g LEFT JOIN by_source b USING (day, source, label)
+)
+SELECT day, source, label, n, n_day, n / n_day AS share,
+       wilson_low(n, n_day) AS ci_low, wilson_high(n, n_day) AS ci_high,
+       p_sum / n_day AS prob_share,
+       sum(n) OVER w7 AS n_7d, sum(n_day) OVER w7 AS n_day_7d,
+       sum(n) OVER w7 / sum(n_day) OVER w7 AS share_7d,
+       label_order
+FROM filled
+WINDOW w7 AS (PARTITION BY source, label ORDER BY day
+              RANGE BETWEEN INTERVAL 6 DAYS PRECEDING AND CURRENT ROW);
+
+-- The same per ISO week (week_start = Monday), per source and 'all'.
+CREATE OR REPLACE VIEW stance_trend_weekly AS
+SELECT CAST(date_trunc('week', day) AS DATE) AS week_start, strftime(min(day), '%G-W%V') AS week,
+       source, label, sum(n) AS n, sum(n_day) AS n_week, sum(n) / sum(n_day) AS share,
+       wilson_low(sum(n), sum(n_day)) AS ci_low, wilson_high(sum(n), sum(n_day)) AS ci_high,
+       sum(prob_share * n_day) / sum(n_day) AS prob_share, label_order
+FROM stance_trend_daily
+GROUP BY week_start, source, label, label_order;
+
+-- Representative quotes with their text and link, in a stable column order.
+CREATE OR REPLACE VIEW event_quotes_text AS
+SELECT event_id, "window", label, rank, confidence, source, created_at, text, url, thread_title, doc_id
+FROM event_quotes;
