@@ -227,5 +227,8 @@ def demo(
         _print_event_table(settings, con)
 
 
+from sentiment.cli_collect import collect_app  # noqa: E402 - the collect sub-app (issue 5)
+app.add_typer(collect_app, name="collect")
+
 if __name__ == "__main__":
     app()
