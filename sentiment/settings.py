@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     """First back-off pause; doubled on each retry. A Retry-After header, when sent, wins."""
 
     backoff_max_seconds: float = 120.0
-    """Longest single back-off pause."""
+    """Longest back-off pause of our own (a server's Retry-After is obeyed as sent)."""
 
     http_timeout: float = 20.0
     """Seconds before an HTTP request (HN, feeds, pages) is abandoned and retried."""

@@ -54,7 +54,8 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @dataclass
 class Backoff:
-    """Retry policy: ``retries`` more attempts after the first, pauses ``base * 2**n`` capped at ``cap``."""
+    """Retry policy: ``retries`` more attempts after the first, pauses ``base * 2**n`` capped at ``cap``
+    (a server's ``Retry-After`` is obeyed as sent)."""
 
     retries: int = 4
     base: float = 2.0
@@ -76,8 +77,9 @@ class Backoff:
                     raise FetchFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
                 if attempt == self.retries:
                     raise FetchFailed(f"{transient.reason} (gave up after {attempt + 1} attempts)") from exc
-                wait = transient.retry_after if transient.retry_after is not None else self.base * 2 ** attempt
-                wait = min(wait, self.cap)
+                # The server's Retry-After is obeyed as sent (waiting less only earns another 429).
+                wait = (transient.retry_after if transient.retry_after is not None
+                        else min(self.base * 2 ** attempt, self.cap))
                 self.waits.append(wait)
                 self.sleep(wait)
         raise AssertionError("unreachable")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,18 +26,20 @@ import pyarrow as pa
 
 from sentiment.sources.dump import DumpReader, parse_record
 from sentiment.store.db import utcnow
-from sentiment.store.writes import UpsertResult, _documents_table, _DOC_SCHEMA, merge_incoming, transaction
+from sentiment.store.writes import UpsertResult, _documents_table, merge_incoming, transaction
 
 # Texts the SQL path may tidy: printable ASCII except '&', plus tab and newline.
 _SIMPLE = r"[\x20-\x25\x27-\x7e\t\n]*"
 _FIELDS = ("id", "name", "link_id", "parent_id", "author", "body", "title", "selftext",
            "created_utc", "subreddit", "permalink", "url")
-_DOC_COLS = ", ".join(_DOC_SCHEMA.names)
 
 # normalize() for a simple text: trailing blanks per line, at most one blank line, stripped.
-_NORM = ("trim(regexp_replace(regexp_replace({x}, '[ \\t]+\\n', chr(10), 'g'), '\\n{{3,}}', "
-         "chr(10) || chr(10), 'g'), ' ' || chr(9) || chr(10))")
-_HASH = "substr(sha256(lower(trim(regexp_replace({x}, '[ \\t\\n]+', ' ', 'g')))), 1, 16)"
+# (The regexes only run on texts with a newline; a single line just needs trimming.)
+_NORM = ("trim(CASE WHEN contains({x}, chr(10)) THEN regexp_replace(regexp_replace({x}, '[ \\t]+\\n', chr(10), "
+         "'g'), '\\n{{3,}}', chr(10) || chr(10), 'g') ELSE {x} END, ' ' || chr(9) || chr(10))")
+# content_hash(): runs of whitespace as one space, trimmed, case-folded (lower() for ASCII), SHA-256.
+_HASH = ("substr(sha256(lower(trim(CASE WHEN contains({x}, '  ') OR contains({x}, chr(9)) OR contains({x}, chr(10)) "
+         "THEN regexp_replace({x}, '[ \\t\\n]+', ' ', 'g') ELSE {x} END))), 1, 16)")
 
 
 @dataclass
@@ -101,17 +104,21 @@ class DumpImporter:
     def import_lines(self, lines: list[bytes]) -> UpsertResult:
         """Parse, filter, normalise and merge one batch of raw lines."""
         con = self.con
-        texts: list[str | None] = []
-        for line in lines:
-            try:
-                texts.append(line.decode("utf-8"))
-            except UnicodeDecodeError:
-                texts.append(None)
-        n_undecodable = sum(t is None for t in texts)
-        if n_undecodable:
+        column = pa.array(lines, pa.binary())
+        try:
+            column = column.cast(pa.string())  # validates UTF-8 for the whole batch at once
+            n_undecodable = 0
+        except pa.ArrowInvalid:
+            texts: list[str | None] = []
+            for line in lines:
+                try:
+                    texts.append(line.decode("utf-8"))
+                except UnicodeDecodeError:
+                    texts.append(None)
+            n_undecodable = sum(t is None for t in texts)
             self.skipped["malformed line (not UTF-8)"] += n_undecodable
-        con.register("_lines", pa.table({"line_no": pa.array(range(len(texts)), pa.int64()),
-                                         "line": pa.array(texts, pa.string())}))
+            column = pa.array(texts, pa.string())
+        con.register("_lines", pa.table({"line_no": pa.array(range(len(lines)), pa.int64()), "line": column}))
         try:
             return self._import_registered(len(lines) - n_undecodable)
         finally:
@@ -119,15 +126,20 @@ class DumpImporter:
 
     def _import_registered(self, n_lines: int) -> UpsertResult:
         con = self.con
-        paths = [f"$.{name}" for name in _FIELDS]
-        fields = ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_FIELDS) if name != "created_utc")
+        shape = "{" + ", ".join(f'"{name}": "{"DOUBLE" if name == "created_utc" else "VARCHAR"}"'
+                                for name in _FIELDS) + "}"
+        fields = ", ".join(f"r.{name} AS {name}" for name in _FIELDS if name != "created_utc")
+        # One pass: decode, keep records with an id and a body or title, mark the simple ones, and
+        # keep the raw line only where the Python parser will need it.
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _records AS
-            SELECT line_no, line, {fields}, TRY_CAST(v[9] AS DOUBLE) AS created
-            FROM (SELECT line_no, line, json_extract_string(line, ?::VARCHAR[]) AS v
-                  FROM _lines WHERE line IS NOT NULL AND json_valid(line) AND json_type(line) = 'OBJECT')
-            WHERE coalesce(id, '') <> '' AND (body IS NOT NULL OR title IS NOT NULL)
-        """, [paths])
+            SELECT * EXCLUDE (line), CASE WHEN NOT simple THEN line END AS line FROM (
+                SELECT line_no, line, {fields}, r.created_utc AS created,
+                       regexp_full_match(coalesce(r.body, r.selftext, ''), ?)
+                       AND regexp_full_match(coalesce(r.title, ''), ?) AS simple
+                FROM (SELECT line_no, line, try(json_transform(line, ?)) AS r FROM _lines WHERE line IS NOT NULL)
+                WHERE coalesce(r.id, '') <> '' AND (r.body IS NOT NULL OR r.title IS NOT NULL))
+        """, [_SIMPLE, _SIMPLE, shape])
         n_records = con.execute("SELECT count(*) FROM _records").fetchall()[0][0]
         if n_lines - n_records:
             self.skipped["malformed line (not a JSON comment or submission)"] += n_lines - n_records
@@ -142,16 +154,44 @@ class DumpImporter:
                               "no keyword match"), counts):
             if n:
                 self.skipped[reason] += n
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _kept AS
-            SELECT *, regexp_full_match(coalesce(body, selftext, ''), ?)
-                      AND regexp_full_match(coalesce(title, ''), ?) AS simple
-            FROM _records WHERE ({sub}) AND ({date}) AND ({kw})
-        """, [_SIMPLE, _SIMPLE])
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _kept AS SELECT * FROM _records WHERE ({sub}) AND ({date}) AND ({kw})")
         now = utcnow()
         # The Python parser for texts the SQL path may not tidy.
         complex_lines = con.execute("SELECT line_no, line FROM _kept WHERE NOT simple").fetchall()
         self.n_python += len(complex_lines)
+        # The Python parser runs in a thread while DuckDB (which releases the GIL) builds the
+        # SQL-path rows, so the two overlap.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._parse_complex, complex_lines, now)
+            con.execute(self._fast_sql(), [self.opad, self.ipad, now])
+            slow, n_bad = pending.result()
+        if n_bad:
+            self.skipped["malformed line (not a JSON comment or submission)"] += n_bad
+        con.register("_slow", slow)
+        try:
+            result = UpsertResult(n_in=n_records - sum(counts) - n_bad)
+            with transaction(con):
+                con.execute(f"""
+                    CREATE OR REPLACE TEMP TABLE _incoming AS
+                    SELECT * FROM _fast UNION ALL BY NAME SELECT * FROM _slow
+                """)
+                n_rows, n_unique = con.execute(
+                    "SELECT count(*), count(DISTINCT doc_id) FROM _incoming").fetchall()[0]
+                if n_rows != n_unique:  # the same id twice in a batch: the first line wins, as in the row path
+                    con.execute("""
+                        CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _incoming
+                        QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY line_no) = 1
+                    """)
+                merge_incoming(con, result, n_repeated=result.n_in - n_unique)
+                con.execute("DROP TABLE _incoming")
+                con.execute("DROP TABLE _fast")
+        finally:
+            con.unregister("_slow")
+        self.result.add(result)
+        return result
+
+    def _parse_complex(self, complex_lines: list[tuple[int, str]], now: datetime) -> tuple[pa.Table, int]:
+        """The shared Python parser for texts the SQL path may not tidy; returns rows and bad lines."""
         docs, line_nos = [], []
         n_bad = 0
         for line_no, line in complex_lines:
@@ -164,27 +204,8 @@ class DumpImporter:
                 continue
             docs.append(doc)
             line_nos.append(line_no)
-        if n_bad:
-            self.skipped["malformed line (not a JSON comment or submission)"] += n_bad
-        slow = _documents_table(docs, self.author_key, now).append_column("line_no", pa.array(line_nos, pa.int64()))
-        con.register("_slow", slow)
-        try:
-            result = UpsertResult(n_in=n_records - sum(counts) - n_bad)
-            with transaction(con):
-                con.execute(self._fast_sql(), [self.opad, self.ipad, now])
-                con.execute(f"""
-                    CREATE OR REPLACE TEMP TABLE _incoming AS
-                    SELECT {_DOC_COLS} FROM (SELECT * FROM _fast UNION ALL BY NAME SELECT * FROM _slow)
-                    QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY line_no) = 1
-                """)
-                n_unique = con.execute("SELECT count(*) FROM _incoming").fetchall()[0][0]
-                merge_incoming(con, result, n_repeated=result.n_in - n_unique)
-                con.execute("DROP TABLE _incoming")
-                con.execute("DROP TABLE _fast")
-        finally:
-            con.unregister("_slow")
-        self.result.add(result)
-        return result
+        table = _documents_table(docs, self.author_key, now)
+        return table.append_column("line_no", pa.array(line_nos, pa.int64())), n_bad
 
     @staticmethod
     def _fast_sql() -> str:
@@ -215,12 +236,13 @@ class DumpImporter:
                        CASE WHEN gone THEN raw ELSE {norm(x="raw")} END AS text,
                        CASE WHEN gone AND is_comment THEN NULL ELSE author END AS who
                 FROM shaped
+            ), authors AS (  -- HMAC once per distinct author in the batch
+                SELECT who, substr(sha256($1::BLOB || unhex(sha256($2::BLOB || encode(who)))), 1, 20) AS a_hash
+                FROM (SELECT DISTINCT who FROM texts
+                      WHERE coalesce(who, '') <> '' AND who NOT IN ('[deleted]', '[removed]'))
             ), hashed AS (
-                SELECT *, {chash(x="text")} AS c_hash,
-                       CASE WHEN coalesce(who, '') = '' OR who IN ('[deleted]', '[removed]') THEN NULL
-                            ELSE substr(sha256($1::BLOB || unhex(sha256($2::BLOB || encode(who)))), 1, 20)
-                       END AS a_hash
-                FROM texts
+                SELECT t.*, {chash(x="t.text")} AS c_hash, a.a_hash
+                FROM texts t LEFT JOIN authors a ON a.who = t.who
             )
             SELECT 'reddit:' || external_id AS doc_id, 'reddit' AS source,
                    CASE WHEN is_comment THEN 'comment' ELSE 'post' END AS kind,

@@ -157,10 +157,16 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, result: UpsertResult, *, n_re
             SELECT doc_id FROM _staging s JOIN documents d USING (doc_id)
             WHERE s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted)
     """)
+    # Rows already stored take the upsert path; new rows a plain INSERT (much faster in bulk).
     con.execute(
         f"INSERT INTO documents ({_DOC_COLUMNS}) SELECT {_DOC_COLUMNS} FROM _staging "
-        f"ON CONFLICT (doc_id) DO UPDATE SET {_DOC_UPDATE}"
+        f"SEMI JOIN documents d USING (doc_id) ON CONFLICT (doc_id) DO UPDATE SET {_DOC_UPDATE}"
     )
+    if result.n_new:
+        con.execute(
+            f"INSERT INTO documents ({_DOC_COLUMNS}) SELECT {_DOC_COLUMNS} FROM _staging "
+            "ANTI JOIN documents d USING (doc_id)"
+        )
     con.execute("DROP TABLE _staging")
 
 
