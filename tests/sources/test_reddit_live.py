@@ -168,3 +168,18 @@ def test_an_unknown_praw_site_is_a_clear_error_and_a_failed_run(con, reddit, mon
     with pytest.raises(RedditConfigError, match="no-such-site"):
         run_source(con, "reddit", {"subreddit": "LocalLLaMA"})
     assert con.execute("SELECT step, status FROM runs").fetchall() == [("collect:reddit", "failed")]
+
+
+def test_a_dump_backfill_and_the_live_client_share_doc_ids(con, reddit, tmp_path):
+    t = _thread("abc", BASE)
+    reddit.add(t)
+    lines = [json.dumps({"id": c.id, "link_id": "t3_abc", "parent_id": f"t1_{p.id}" if p else "t3_abc",
+                         "author": c.author, "body": c.body, "created_utc": c.created, "subreddit": "LocalLLaMA",
+                         "permalink": f"/r/LocalLLaMA/comments/abc/slug/{c.id}/"})
+             for c, p in walk(t.comments) if c.body not in ("[deleted]", "[removed]")]
+    dump = tmp_path / "RC.ndjson"
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_source(con, "dump", {"paths": [str(dump)]}).new == 10
+    live = run_source(con, "reddit", {"threads": ["abc"]})
+    assert (live.new, live.updated, live.unchanged) == (3, 0, 10)  # the post and the two placeholders
+    assert _stored(con) == _expected(t)
