@@ -183,3 +183,22 @@ def test_a_dump_backfill_and_the_live_client_share_doc_ids(con, reddit, tmp_path
     live = run_source(con, "reddit", {"threads": ["abc"]})
     assert (live.new, live.updated, live.unchanged) == (3, 0, 10)  # the post and the two placeholders
     assert _stored(con) == _expected(t)
+
+
+def test_new_listing_with_since_and_limit(con, reddit):
+    day = 86400
+    threads = [_thread(pid, BASE + i * day, title=f"Thread {pid}") for i, pid in enumerate(("aaa", "bbb", "ccc"))]
+    for t in threads:
+        reddit.add(t)
+    report = run_source(con, "reddit", {"subreddit": "localllama", "limit": 1})
+    assert report.new == 13 and reddit.requests_to("/r/localllama/new") == 1  # only the newest, ccc
+    assert _stored(con) == _expected(threads[2])
+    # the watermark is per (subreddit, query): a search scope starts from scratch, bounded by --since
+    from datetime import datetime, timezone
+
+    since = datetime.fromtimestamp(BASE + day, tz=timezone.utc).date().isoformat()
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "thread", "since": since})
+    assert (report.new, report.unchanged) == (13, 13)  # bbb new, ccc re-read; aaa is before --since
+    assert _stored(con) == _expected(*threads[1:])
+    watermarks = con.execute("SELECT scope FROM collect_watermarks ORDER BY scope").fetchall()
+    assert watermarks == [("r/localllama?q=",), ("r/localllama?q=thread",)]
