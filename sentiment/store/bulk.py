@@ -190,6 +190,12 @@ class DumpImporter:
         self.result.add(result)
         return result
 
+    def close(self) -> None:
+        """Drop the per-batch temp relations (they hold the last batch in memory)."""
+        for statement in ("DROP VIEW IF EXISTS _kept", "DROP TABLE IF EXISTS _records",
+                          "DROP TABLE IF EXISTS _filter"):
+            self.con.execute(statement)
+
     def _parse_complex(self, complex_lines: list[tuple[int, str]], now: datetime) -> tuple[pa.Table, int]:
         """The shared Python parser for texts the SQL path may not tidy; returns rows and bad lines."""
         docs, line_nos = [], []
@@ -294,6 +300,7 @@ def import_reddit_dumps(ctx, params: dict) -> None:
                 ctx.report.failed.append(str(path))
                 ctx.report.skipped[f"unreadable dump file: {type(exc).__name__}: {exc}"[:200]] += 1
             done += reader.size
+    importer.close()
     ctx.progress(total or 0, total)
     ctx.report.add(importer.result)
     ctx.report.skipped.update(importer.skipped)
