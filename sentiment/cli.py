@@ -418,6 +418,8 @@ def label(
         console.print(f"labelled {done} comments this session, {total} in all; "
                       "`sentiment train` includes them.")
 
+from sentiment.cli_collect import collect_app  # noqa: E402 - the collect sub-app (issue 5)
+app.add_typer(collect_app, name="collect")
 
 if __name__ == "__main__":
     app()

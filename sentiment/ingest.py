@@ -9,6 +9,7 @@ the rest go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import yaml
 from sentiment.events import is_events_body, parse_events
 from sentiment.records import Parsed
 from sentiment.sources import ParseError, SnapshotFolder, hn, reddit, web
-from sentiment.store import track_run, upsert_documents, upsert_events
+from sentiment.store import RunStats, track_run, upsert_documents, upsert_events
 from sentiment.store.writes import UpsertResult
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
@@ -85,11 +86,15 @@ def ingest_paths(
     *,
     author_key: bytes,
     on_file: Callable[[Path], None] | None = None,
+    record_run: bool = True,
 ) -> IngestReport:
-    """Parse and store every input; ``on_file`` is called after each file (for progress bars)."""
+    """Parse and store every input; ``on_file`` is called after each file (for progress bars).
+
+    ``record_run=False`` leaves the ``runs`` row to the caller (``sentiment collect files``).
+    """
     files, missing = collect_files(paths)
     report = IngestReport(files=len(files), failed_files=dict(missing))
-    with track_run(con, "ingest") as stats:
+    with (track_run(con, "ingest") if record_run else nullcontext(RunStats("ingest"))) as stats:
         report.run_id = stats.run_id
         for reason in missing.values():
             stats.skip(reason)

@@ -86,6 +86,40 @@ class Settings(BaseSettings):
     that read-only, so it never holds a lock a running flow needs. Point it at a published
     read-only copy when the orchestration provides one."""
 
+    # --- collectors (sentiment collect ...) ---
+    reddit_site: str = "sentiment"
+    """The ``praw.ini`` site (section) holding Reddit credentials and endpoints. Credentials are
+    read by praw itself (praw.ini or ``praw_*`` environment variables), never by this program."""
+
+    reddit_listing_limit: int = 1000
+    """Most submissions read from one listing when ``--limit`` is not given (Reddit stops near 1,000)."""
+
+    collect_retries: int = 4
+    """How often a fetch is retried after a rate limit (429), server error or timeout before the
+    item is recorded as failed (and retried by the next run)."""
+
+    backoff_seconds: float = 2.0
+    """First back-off pause; doubled on each retry. A Retry-After header, when sent, wins."""
+
+    backoff_max_seconds: float = 120.0
+    """Longest back-off pause of our own (a server's Retry-After is obeyed as sent)."""
+
+    http_timeout: float = 20.0
+    """Seconds before an HTTP request (HN, feeds, pages) is abandoned and retried."""
+
+    http_user_agent: str = "community-stance/0.1 (+https://github.com/; research collector)"
+    """User-Agent sent to Hacker News, feeds and pages."""
+
+    hn_api_url: str = "https://hn.algolia.com/api/v1"
+    """Base URL of the Algolia Hacker News API."""
+
+    hn_hits_per_page: int = 100
+    """Stories per search page."""
+
+    dump_batch_rows: int = 250_000
+    """Dump lines per Arrow batch (one transaction each); memory stays flat at about this many lines.
+    Above DuckDB's row-group size (122,880) new rows are written straight to the file, not the WAL."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -71,3 +71,41 @@ class HNSnapshot(SnapshotFolder):
     def item(self, story_id: str) -> Any:
         """The saved ``/api/v1/items/{story_id}`` body."""
         return self.body(story_id)
+
+
+class HNLive:
+    """The Algolia HN API over httpx: story search by date, then ``/items/{id}`` for whole trees.
+
+    ``items`` bodies go to :func:`parse_item`, the parser the snapshots use.
+    """
+
+    def __init__(self, client, backoff, hits_per_page: int = 100) -> None:
+        self.client = client  # an httpx.Client whose base_url is the API root (…/api/v1)
+        self.backoff = backoff
+        self.hits_per_page = hits_per_page
+
+    def search(self, query: str, after: datetime | None) -> list[tuple[str, datetime | None]]:
+        """``(story id, created_at)`` of every story matching ``query`` created after ``after``."""
+        from sentiment.sources.http import get_json
+
+        params: dict[str, object] = {"query": query, "tags": "story", "hitsPerPage": self.hits_per_page}
+        if after is not None:
+            params["numericFilters"] = f"created_at_i>{int(after.replace(tzinfo=timezone.utc).timestamp())}"
+        found: list[tuple[str, datetime | None]] = []
+        page = 0
+        while True:
+            body = get_json(self.client, "search_by_date", self.backoff, {**params, "page": page})
+            if not isinstance(body, dict) or not isinstance(body.get("hits"), list):
+                raise ParseError("expected an Algolia search body with a 'hits' list")
+            for hit in body["hits"]:
+                if isinstance(hit, dict) and hit.get("objectID"):
+                    found.append((str(hit["objectID"]), _created(hit)))
+            page += 1
+            if page >= int(body.get("nbPages") or 0) or not body["hits"]:
+                return found
+
+    def item(self, story_id: str) -> Parsed:
+        """A story and its whole comment tree, parsed."""
+        from sentiment.sources.http import get_json
+
+        return parse_item(get_json(self.client, f"items/{story_id}", self.backoff))

@@ -39,6 +39,45 @@ def _children(listing: Any) -> list[dict]:
     return [c for c in children if isinstance(c, dict)]
 
 
+def post_document(post: dict) -> Document:
+    """The Document for a submission's ``data`` object (a t3 in a listing, or a dump line)."""
+    post_name = post.get("name") or f"t3_{post['id']}"
+    title = normalize(unescape_entities(post.get("title")))
+    selftext = unescape_entities(post.get("selftext"))
+    gone = selftext in _GONE
+    return Document(
+        source=SOURCE, kind="post", external_id=post_name, thread_id=make_doc_id(SOURCE, post_name),
+        text=selftext if gone else normalize(selftext),
+        created_at=_timestamp(post.get("created_utc")),
+        author=post.get("author"), title=title,
+        url=REDDIT_URL + post["permalink"] if post.get("permalink") else post.get("url"),
+        deleted=gone,
+    )
+
+
+def comment_document(data: dict, post_name: str | None = None) -> Document:
+    """The Document for a comment's ``data`` object (a t1 in a tree, or a dump line).
+
+    The thread is the comment's ``link_id`` (or ``post_name``); the parent its ``parent_id``.
+    ``[deleted]``/``[removed]`` bodies stay as placeholders so the tree keeps its shape.
+    """
+    name = data.get("name") or f"t1_{data['id']}"
+    post_name = data.get("link_id") or post_name
+    body_text = unescape_entities(data.get("body"))
+    gone = body_text in _GONE
+    parent = data.get("parent_id") or post_name
+    return Document(
+        source=SOURCE, kind="comment", external_id=name,
+        thread_id=make_doc_id(SOURCE, post_name) if post_name else None,
+        parent_id=make_doc_id(SOURCE, parent) if parent else None,
+        text=body_text if gone else normalize(body_text),
+        created_at=_timestamp(data.get("created_utc")),
+        author=None if gone else data.get("author"),
+        url=REDDIT_URL + data["permalink"] if data.get("permalink") else None,
+        deleted=gone,
+    )
+
+
 def parse_thread(body: Any) -> Parsed:
     """Documents for the post and every comment in the tree, deleted ones kept as placeholders.
 
@@ -55,18 +94,9 @@ def parse_thread(body: Any) -> Parsed:
         raise ParseError("the t3 post has no id")
 
     parsed = Parsed()
-    post_name = post.get("name") or f"t3_{post['id']}"
-    thread_id = make_doc_id(SOURCE, post_name)
-    title = normalize(unescape_entities(post.get("title")))
-    selftext = unescape_entities(post.get("selftext"))
-    parsed.documents.append(Document(
-        source=SOURCE, kind="post", external_id=post_name, thread_id=thread_id,
-        text=selftext if selftext in _GONE else normalize(selftext),
-        created_at=_timestamp(post.get("created_utc")),
-        author=post.get("author"), title=title,
-        url=REDDIT_URL + post["permalink"] if post.get("permalink") else post.get("url"),
-        deleted=selftext in _GONE,
-    ))
+    post_doc = post_document(post)
+    post_name = post_doc.external_id
+    parsed.documents.append(post_doc)
 
     stack = list(reversed(_children(body[1])))
     while stack:
@@ -82,19 +112,7 @@ def parse_thread(body: Any) -> Parsed:
         if kind != "t1" or not data.get("id"):
             parsed.skipped["malformed comment (no t1 kind or id)"] += 1
             continue
-        name = data.get("name") or f"t1_{data['id']}"
-        body_text = unescape_entities(data.get("body"))
-        gone = body_text in _GONE
-        parent = data.get("parent_id") or post_name
-        parsed.documents.append(Document(
-            source=SOURCE, kind="comment", external_id=name, thread_id=thread_id,
-            parent_id=make_doc_id(SOURCE, parent),
-            text=body_text if gone else normalize(body_text),
-            created_at=_timestamp(data.get("created_utc")),
-            author=None if gone else data.get("author"),
-            url=REDDIT_URL + data["permalink"] if data.get("permalink") else None,
-            deleted=gone,
-        ))
+        parsed.documents.append(comment_document({**data, "link_id": post_name}))
         stack.extend(reversed(_children(data.get("replies"))))
     return parsed
 

@@ -1,0 +1,129 @@
+"""``sentiment collect KIND``: run one collector with a progress bar and print its summary.
+
+Thin by design: options become ``run_source`` params (same names), the library does the work.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+collect_app = typer.Typer(help="Collect from Reddit, Hacker News, dumps, news feeds, pages or files.",
+                          no_args_is_help=True)
+console = Console()
+
+
+def _date(value: Optional[str], option: str) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-01", param_hint=option) from None
+    return value
+
+
+def _run(ctx: typer.Context, kind: str, params: dict) -> None:
+    from sentiment.collect import run_source
+    from sentiment.settings import get_settings
+    from sentiment.sources.reddit_live import RedditConfigError
+    from sentiment.store import connect
+
+    settings = ctx.obj or get_settings()
+    started = time.perf_counter()
+    with connect(settings.db) as con:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task(f"collect {kind}", total=None)
+            try:
+                report = run_source(con, kind, params,
+                                    on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+            except RedditConfigError as exc:
+                progress.stop()
+                console.print(str(exc), style="red", markup=False)
+                raise typer.Exit(2) from None
+            except ValueError as exc:
+                progress.stop()
+                raise typer.BadParameter(str(exc)) from None
+    console.print(
+        f"collect {kind}: {report.fetched} documents fetched → {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged ({time.perf_counter() - started:.1f}s)", markup=False)
+    for reason, count in sorted(report.skipped.items()):
+        console.print(f"  skipped {count}: {reason}", style="yellow", markup=False)
+    if report.failed:
+        console.print(f"  failed {len(report.failed)} (retried by the next run): " + ", ".join(report.failed[:20])
+                      + (" …" if len(report.failed) > 20 else ""), style="red", markup=False)
+
+
+@collect_app.command()
+def reddit(
+    ctx: typer.Context,
+    subreddit: Annotated[Optional[str], typer.Option(help="Subreddit to read (without r/).")] = None,
+    query: Annotated[Optional[str], typer.Option(help="Search the subreddit for this text (newest first).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only submissions created on or after this date.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Most submissions to read from the listing.")] = None,
+    thread: Annotated[Optional[list[str]], typer.Option(help="A thread URL or id (repeatable).")] = None,
+) -> None:
+    """Reddit through praw: whole comment forests of a listing's new threads, or given threads."""
+    if not subreddit and not thread:
+        raise typer.BadParameter("give --subreddit NAME or --thread URL", param_hint="--subreddit")
+    _run(ctx, "reddit", {"subreddit": subreddit, "query": query, "since": _date(since, "--since"),
+                         "limit": limit, "threads": list(thread or [])})
+
+
+@collect_app.command()
+def hn(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Option(help="Search Hacker News stories for this text.")],
+    since: Annotated[Optional[str], typer.Option(help="Only stories created on or after this date.")] = None,
+) -> None:
+    """Hacker News through the Algolia API: matching stories and their whole comment trees."""
+    _run(ctx, "hn", {"query": query, "since": _date(since, "--since")})
+
+
+@collect_app.command()
+def dump(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Pushshift/Arctic Shift NDJSON dumps, plain or .zst.")],
+    subreddit: Annotated[Optional[list[str]], typer.Option(help="Keep only this subreddit (repeatable).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Keep records created on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Keep records created before this date.")] = None,
+    keyword: Annotated[Optional[list[str]], typer.Option(help="Keep records containing this word (repeatable).")] = None,
+) -> None:
+    """Backfill Reddit comments and submissions from dump files (streamed, constant memory)."""
+    _run(ctx, "dump", {"paths": [str(p) for p in paths], "subreddits": list(subreddit or []),
+                       "since": _date(since, "--since"), "until": _date(until, "--until"),
+                       "keywords": list(keyword or [])})
+
+
+@collect_app.command()
+def feeds(
+    ctx: typer.Context,
+    urls: Annotated[list[str], typer.Argument(help="RSS or Atom feed URLs.")],
+) -> None:
+    """News feeds: every entry's article page not stored yet."""
+    _run(ctx, "feeds", {"urls": urls})
+
+
+@collect_app.command()
+def pages(
+    ctx: typer.Context,
+    urls: Annotated[list[str], typer.Argument(help="Article page URLs.")],
+) -> None:
+    """Article pages: text, title and date, keyed by canonical URL; quoted forum users become quotes."""
+    _run(ctx, "pages", {"urls": urls})
+
+
+@collect_app.command()
+def files(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Local .txt/.html articles, snapshots, events files.")],
+) -> None:
+    """Local files and folders, as `sentiment ingest` reads them, recorded as a collect run."""
+    _run(ctx, "files", {"paths": [str(p) for p in paths]})

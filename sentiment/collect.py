@@ -1,0 +1,261 @@
+"""The collect step: one live source (or local files) -> parsed documents -> DuckDB.
+
+``run_source`` is the single entry point for the CLI (``sentiment collect KIND``) and the flows.
+Every run writes a ``runs`` row (step ``collect:KIND``) and returns a :class:`CollectReport`:
+what was fetched, what was new, updated or unchanged, what was skipped and why, and which items
+could not be fetched (they are also kept in ``collect_failures`` and retried by the next run).
+Each thread, story or page is stored in its own transaction as soon as it is fetched, so a crash
+or a rate limit never loses what was already fetched.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import duckdb
+
+from sentiment.records import Parsed
+from sentiment.settings import Settings, get_settings, load_author_key
+from sentiment.sources import ParseError
+from sentiment.sources.retry import FetchFailed, backoff_from_settings
+from sentiment.store import track_run, upsert_documents
+from sentiment.store.collect_state import (
+    clear_failure, get_watermark, pending_failures, record_failure, set_watermark,
+)
+from sentiment.store.writes import UpsertResult
+
+KINDS = ("reddit", "hn", "dump", "feeds", "pages", "files")
+Progress = Callable[[int, "int | None"], None]
+
+
+@dataclass
+class CollectReport:
+    """What one collect run did (the same counts land in its ``runs`` row)."""
+
+    source: str
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: list[str] = field(default_factory=list)
+
+    def add(self, result: UpsertResult) -> None:
+        self.fetched += result.n_in
+        self.new += result.n_new
+        self.updated += result.n_updated
+        self.unchanged += result.n_unchanged
+        if result.n_duplicate:
+            self.skipped["exact duplicate"] += result.n_duplicate
+
+
+@dataclass
+class _Context:
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    author_key: bytes
+    report: CollectReport
+    on_progress: Progress | None
+
+    def store(self, parsed: Parsed) -> None:
+        self.report.skipped.update(parsed.skipped)
+        self.report.add(upsert_documents(self.con, parsed.documents, author_key=self.author_key))
+
+    def progress(self, done: int, total: int | None) -> None:
+        if self.on_progress:
+            self.on_progress(done, total)
+
+    def fail(self, source: str, item: str, reason: str, what: str) -> None:
+        record_failure(self.con, source, item, reason)
+        self.report.failed.append(item)
+        self.report.skipped[f"{what} not fetched: {reason}"] += 1
+
+
+def as_datetime(value: date | datetime | str | None) -> datetime | None:
+    """A ``--since``/``--until`` value as a naive UTC datetime (a bare date is its midnight)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time())
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# --- Reddit ---------------------------------------------------------------------------------
+def reddit_scope(subreddit: str, query: str | None) -> str:
+    """The watermark key of a listing: subreddit and query, case-insensitive."""
+    return f"r/{subreddit.lower()}?q={(query or '').strip().lower()}"
+
+
+def _collect_reddit(ctx: _Context, params: dict) -> None:
+    from sentiment.sources.reddit_live import RedditLive, thread_id_from
+
+    s = ctx.settings
+    client = RedditLive(s.reddit_site, backoff_from_settings(s))
+    try:
+        explicit = [thread_id_from(t) for t in params.get("threads") or []]
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    todo = _unique([*pending_failures(ctx.con, "reddit"), *explicit])
+    subreddit = params.get("subreddit")
+    newest: datetime | None = None
+    listing_ok = False
+    if subreddit:
+        scope = reddit_scope(subreddit, params.get("query"))
+        watermark = get_watermark(ctx.con, "reddit", scope)
+        since = as_datetime(params.get("since"))
+        limit = int(params.get("limit") or s.reddit_listing_limit)
+        try:
+            for post_id, created in client.listing(subreddit, params.get("query"), limit):
+                if created is not None:
+                    if watermark is not None and created <= watermark:
+                        ctx.report.skipped["older than the last run's watermark (listing stopped)"] += 1
+                        break
+                    if since is not None and created < since:
+                        break
+                    newest = max(newest, created) if newest else created
+                todo = _unique([*todo, post_id])
+            listing_ok = True
+        except FetchFailed as exc:
+            ctx.report.failed.append(f"listing {scope}")
+            ctx.report.skipped[f"listing stopped early: {exc.reason}"] += 1
+    for n, post_id in enumerate(todo, start=1):
+        try:
+            parsed = client.thread(post_id)
+        except FetchFailed as exc:
+            ctx.fail("reddit", post_id, exc.reason, "thread")
+        except ParseError as exc:
+            ctx.fail("reddit", post_id, f"unexpected body: {exc}", "thread")
+        else:
+            ctx.store(parsed)
+            clear_failure(ctx.con, "reddit", post_id)
+        ctx.progress(n, len(todo))
+    if subreddit and listing_ok and newest is not None:
+        set_watermark(ctx.con, "reddit", scope, newest)
+
+
+# --- Hacker News ----------------------------------------------------------------------------
+def _collect_hn(ctx: _Context, params: dict) -> None:
+    from sentiment.sources.hn import HNLive
+    from sentiment.sources.http import make_client
+
+    s = ctx.settings
+    query = (params.get("query") or "").strip()
+    todo = pending_failures(ctx.con, "hn")
+    newest: datetime | None = None
+    listing_ok = False
+    with make_client(s, s.hn_api_url) as http:
+        client = HNLive(http, backoff_from_settings(s), s.hn_hits_per_page)
+        if query:
+            scope = query.lower()
+            since = as_datetime(params.get("since"))
+            watermark = get_watermark(ctx.con, "hn", scope)
+            after = max(x for x in (since, watermark) if x is not None) if (since or watermark) else None
+            try:
+                for story_id, created in client.search(query, after):
+                    if created is not None:
+                        newest = max(newest, created) if newest else created
+                    todo = _unique([*todo, story_id])
+                listing_ok = True
+            except (FetchFailed, ParseError) as exc:
+                ctx.report.failed.append(f"search {query!r}")
+                ctx.report.skipped[f"search stopped early: {getattr(exc, 'reason', exc)}"] += 1
+        for n, story_id in enumerate(todo, start=1):
+            try:
+                parsed = client.item(story_id)
+            except FetchFailed as exc:
+                ctx.fail("hn", story_id, exc.reason, "story")
+            except ParseError as exc:
+                ctx.fail("hn", story_id, f"unexpected body: {exc}", "story")
+            else:
+                ctx.store(parsed)
+                clear_failure(ctx.con, "hn", story_id)
+            ctx.progress(n, len(todo))
+    if query and listing_ok and newest is not None:
+        set_watermark(ctx.con, "hn", scope, newest)
+
+
+# --- dumps, news, files ---------------------------------------------------------------------
+def _collect_dump(ctx: _Context, params: dict) -> None:
+    from sentiment.store.bulk import import_reddit_dumps
+
+    import_reddit_dumps(ctx, params)
+
+
+def _collect_feeds(ctx: _Context, params: dict) -> None:
+    from sentiment.sources.news import collect_feeds
+
+    collect_feeds(ctx, params.get("urls") or [])
+
+
+def _collect_pages(ctx: _Context, params: dict) -> None:
+    from sentiment.sources.news import collect_pages
+
+    collect_pages(ctx, params.get("urls") or [])
+
+
+def _collect_files(ctx: _Context, params: dict) -> None:
+    from sentiment.ingest import collect_files, ingest_paths
+
+    paths = params.get("paths") or []
+    files, _ = collect_files(paths)
+    done = 0
+
+    def step(_path) -> None:
+        nonlocal done
+        done += 1
+        ctx.progress(done, len(files))
+
+    report = ingest_paths(ctx.con, paths, author_key=ctx.author_key, on_file=step, record_run=False)
+    d = report.documents
+    ctx.report.fetched += d.n_in
+    ctx.report.new += d.n_new + report.events.n_new
+    ctx.report.updated += d.n_updated + report.events.n_updated
+    ctx.report.unchanged += d.n_unchanged
+    ctx.report.skipped.update(report.skipped)
+    ctx.report.failed.extend(report.failed_files)
+
+
+_COLLECTORS: dict[str, Callable[[_Context, dict], None]] = {
+    "reddit": _collect_reddit, "hn": _collect_hn, "dump": _collect_dump,
+    "feeds": _collect_feeds, "pages": _collect_pages, "files": _collect_files,
+}
+
+
+def run_source(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    params: dict,
+    on_progress: Progress | None = None,
+) -> CollectReport:
+    """Collect from one source; ``params`` use the CLI option names (see ``sentiment collect``).
+
+    Writes the run's ``runs`` row (step ``collect:KIND``); a configuration error fails the run
+    (status 'failed', with the error in its notes) and is raised.
+    """
+    if kind not in _COLLECTORS:
+        raise ValueError(f"unknown source kind {kind!r}; expected one of {', '.join(KINDS)}")
+    settings = get_settings()
+    report = CollectReport(source=kind)
+    with track_run(con, f"collect:{kind}") as stats:
+        ctx = _Context(con, settings, load_author_key(settings), report, on_progress)
+        try:
+            _COLLECTORS[kind](ctx, dict(params))
+        finally:
+            stats.n_in = report.fetched
+            stats.n_new = report.new
+            stats.n_updated = report.updated
+            stats.skipped.update(report.skipped)
+            stats.notes["unchanged"] = report.unchanged
+            stats.notes["params"] = {k: v for k, v in params.items() if v not in (None, [], "")}
+            if report.failed:
+                stats.notes["failed"] = report.failed
+    return report

@@ -1,0 +1,187 @@
+"""News: RSS/Atom feeds (feedparser) and article pages (httpx + trafilatura).
+
+A page becomes an ``article`` document (source ``web``) keyed by its canonical URL, so the same
+article reached through tracking links or its ``rel=canonical`` address is one row; the same
+text at two addresses is an exact duplicate (the store's content-hash dedupe). Forum users
+quoted in an article become ``quote`` documents through :func:`sentiment.sources.web.parse_article`,
+the parser local article files use. Pages with a wrong or missing charset are decoded by what
+their bytes are, not by what they claim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sentiment.records import Parsed
+from sentiment.sources import ParseError
+from sentiment.sources.web import ArticleMeta, parse_article
+from sentiment.text import content_hash
+
+SOURCE = "web"
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|mc_cid|mc_eid|ref|ref_src|cmpid|ocid|spm)$", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.I)
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per address: lower-case scheme and host, no default port, no fragment, no
+    tracking parameters, remaining parameters sorted, no trailing slash (except the root)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not _TRACKING.match(k)))
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def article_id(canonical: str) -> str:
+    """The external id of an article: a short hash of its canonical URL."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def decode_page(content: bytes, declared: str | None) -> str:
+    """HTML bytes as text. Valid UTF-8 is UTF-8 whatever the page claims (the common wrong label
+    is latin-1 on UTF-8 bytes); otherwise the declared charset (header, then ``<meta>``), else
+    cp1252. Leftover mojibake is repaired later by :func:`sentiment.text.normalize`."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates = [declared]
+    match = _META_CHARSET.search(content[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii"))
+    for charset in candidates:
+        if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            try:
+                return content.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return content.decode("cp1252", errors="replace")
+
+
+def _as_utc(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def parse_page(html: str, url: str, fallback: ArticleMeta | None = None) -> tuple[Parsed, str]:
+    """An article (and its quotes) from a page; returns the parsed records and the canonical URL."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                            include_tables=False)
+    text = getattr(extracted, "text", None) if extracted is not None else None
+    if not text or not text.strip():
+        raise ParseError("no article text found on the page")
+    declared = getattr(extracted, "url", None)
+    canonical = canonical_url(declared if declared and declared.startswith(("http://", "https://")) else url)
+    fallback = fallback or ArticleMeta()
+    title = getattr(extracted, "title", None) or fallback.title
+    published = _as_utc(getattr(extracted, "date", None)) or fallback.published
+    parsed = parse_article(text, external_id=article_id(canonical), source=SOURCE,
+                           meta=ArticleMeta(title=title, published=published, url=canonical))
+    return parsed, canonical
+
+
+def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: set[str]) -> None:
+    from sentiment.sources.http import get
+    from sentiment.sources.retry import FetchFailed
+    from sentiment.store.collect_state import clear_failure
+
+    try:
+        response = get(client, url, backoff)
+        html = decode_page(response.content, response.charset_encoding)
+        parsed, canonical = parse_page(html, str(response.url), meta)
+    except FetchFailed as exc:
+        ctx.fail(SOURCE, url, exc.reason, "page")
+        return
+    except ParseError as exc:
+        ctx.fail(SOURCE, url, str(exc), "page")
+        return
+    article = parsed.documents[0]
+    copy_of = ctx.con.execute(
+        "SELECT doc_id FROM documents WHERE dedupe_key = ? AND doc_id <> ?",
+        [f"article|{content_hash(article.text)}", article.doc_id]).fetchall()
+    if canonical in seen:
+        ctx.report.skipped["same canonical URL already collected in this run"] += 1
+    elif copy_of:  # a syndicated copy: skip it with its quotes, which would hang off a dropped article
+        ctx.report.skipped["same article text already stored at another URL"] += 1
+    else:
+        seen.add(canonical)
+        ctx.store(parsed)
+    clear_failure(ctx.con, SOURCE, url)
+
+
+def collect_pages(ctx, urls: list[str]) -> None:
+    """``sentiment collect pages``: fetch each URL (plus earlier failures) as an article."""
+    from sentiment.sources.http import make_client
+    from sentiment.sources.retry import backoff_from_settings
+    from sentiment.store.collect_state import pending_failures
+
+    todo = list(dict.fromkeys([*pending_failures(ctx.con, SOURCE), *urls]))
+    backoff = backoff_from_settings(ctx.settings)
+    seen: set[str] = set()
+    with make_client(ctx.settings) as client:
+        for n, url in enumerate(todo, start=1):
+            _fetch_page(ctx, client, backoff, url, None, seen)
+            ctx.progress(n, len(todo))
+
+
+def collect_feeds(ctx, feed_urls: list[str]) -> None:
+    """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet."""
+    import feedparser
+
+    from sentiment.sources.http import get, make_client
+    from sentiment.sources.retry import FetchFailed, backoff_from_settings
+    from sentiment.store.collect_state import pending_failures
+
+    backoff = backoff_from_settings(ctx.settings)
+    entries: dict[str, ArticleMeta | None] = {url: None for url in pending_failures(ctx.con, SOURCE)}
+    stored = {r[0] for r in ctx.con.execute(
+        "SELECT url FROM documents WHERE source = ? AND kind = 'article' AND url IS NOT NULL", [SOURCE]).fetchall()}
+    seen: set[str] = set()
+    with make_client(ctx.settings) as client:
+        for feed_url in feed_urls:
+            try:
+                response = get(client, feed_url, backoff)
+            except FetchFailed as exc:
+                ctx.report.failed.append(feed_url)
+                ctx.report.skipped[f"feed not fetched: {exc.reason}"] += 1
+                continue
+            feed = feedparser.parse(response.content, response_headers=dict(response.headers))
+            if not feed.entries:
+                ctx.report.failed.append(feed_url)
+                reason = "not an RSS/Atom feed" if feed.bozo else "feed has no entries"
+                ctx.report.skipped[f"feed not read: {reason}"] += 1
+                continue
+            for entry in feed.entries:
+                link = entry.get("link")
+                if not link:
+                    ctx.report.skipped["feed entry without a link"] += 1
+                    continue
+                if canonical_url(link) in stored:
+                    ctx.report.skipped["article already stored"] += 1
+                    continue
+                published = entry.get("published_parsed") or entry.get("updated_parsed")
+                entries.setdefault(link, ArticleMeta(
+                    title=entry.get("title"),
+                    published=datetime(*published[:6]) if published else None))
+        for n, (url, meta) in enumerate(entries.items(), start=1):
+            _fetch_page(ctx, client, backoff, url, meta, seen)
+            ctx.progress(n, len(entries))

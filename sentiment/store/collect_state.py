@@ -1,0 +1,55 @@
+"""What collectors remember between runs: listing watermarks and items to retry.
+
+Both live in DuckDB (migration 002) so that a re-run, on any machine holding the database file,
+picks up where the last run stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from sentiment.store.db import utcnow
+
+
+def get_watermark(con: duckdb.DuckDBPyConnection, source: str, scope: str) -> datetime | None:
+    """The created_at of the newest item already read for ``(source, scope)``, if any."""
+    rows = con.execute(
+        "SELECT watermark FROM collect_watermarks WHERE source = ? AND scope = ?", [source, scope]
+    ).fetchall()  # fetch to the end: DuckDB 2.0 refuses register() beside an unfinished result
+    return rows[0][0] if rows else None
+
+
+def set_watermark(con: duckdb.DuckDBPyConnection, source: str, scope: str, watermark: datetime) -> None:
+    """Move the watermark forward (never back)."""
+    con.execute(
+        "INSERT INTO collect_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (source, scope) DO UPDATE "
+        "SET watermark = greatest(collect_watermarks.watermark, excluded.watermark), "
+        "updated_at = excluded.updated_at",
+        [source, scope, watermark, utcnow()],
+    ).fetchall()
+
+
+def pending_failures(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """Items of ``source`` that an earlier run could not fetch, oldest first."""
+    rows = con.execute(
+        "SELECT item FROM collect_failures WHERE source = ? ORDER BY first_failed_at, item", [source]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, source: str, item: str, reason: str) -> None:
+    """Remember that ``item`` could not be fetched, so the next run retries it."""
+    now = utcnow()
+    con.execute(
+        "INSERT INTO collect_failures VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (source, item) DO UPDATE "
+        "SET reason = excluded.reason, attempts = collect_failures.attempts + 1, "
+        "last_failed_at = excluded.last_failed_at",
+        [source, item, reason[:500], now, now],
+    ).fetchall()
+
+
+def clear_failure(con: duckdb.DuckDBPyConnection, source: str, item: str) -> None:
+    """Forget a failure once the item has been stored."""
+    con.execute("DELETE FROM collect_failures WHERE source = ? AND item = ?", [source, item]).fetchall()
