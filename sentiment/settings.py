@@ -49,6 +49,20 @@ class Settings(BaseSettings):
     min_window_n: int = 20
     """Windows with fewer classified documents are flagged as too small to read."""
 
+    lock_timeout: float = 900.0
+    """Seconds a writer waits for the database's writer lock (another flow or command writing)
+    before giving up with an error naming the lock file."""
+
+    sources: Path = Path("sentiment.toml")
+    """The collect flow's sources: one table array per kind (see sentiment.toml)."""
+
+    dask_address: str | None = None
+    """Dask scheduler (``tcp://host:8786``) for the classify flow's Dask runner; unset means a
+    ``LocalCluster`` started for the run."""
+
+    dask_workers: int = 2
+    """Worker processes of that ``LocalCluster``."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
