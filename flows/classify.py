@@ -1,7 +1,8 @@
 """The classify flow: documents without a stance from the current model, one task per batch.
 
 The flow reads the pending documents once, submits one ``classify-batch`` task per batch to its
-task runner, and stores each batch's stances as it arrives, in batch order. Only the flow writes:
+task runner, and stores the batches' stances as they arrive, in batch order (the finished ones together, in
+one short writer connection). Only the flow writes:
 the tasks are pure computation, so they can run on threads (default) or on Dask workers on this
 or other machines (``classify_on_dask``) and give the same stance rows either way. Each batch is
 its own transaction, so an interrupted run keeps what it stored and a re-run does the rest.
@@ -9,6 +10,7 @@ its own transaction, so an interrupted run keeps what it stored and a re-run doe
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 import pyarrow as pa
@@ -36,9 +38,19 @@ def classify_batch(model: str, index: int, batch: list[tuple[str, str, str | Non
     return stances_table(cached_classifier(model), batch)
 
 
-def _store(db: str | None, table: pa.Table) -> int:
+def _store_ready(db: str | None, futures: list, start: int, max_seconds: float = 5.0) -> tuple[int, int]:
+    """Store batch ``start`` (waiting for it) and every following batch already finished, in order,
+    in one writer connection held for at most ~``max_seconds``; returns (next batch, rows)."""
+    first = futures[start].result()
+    rows, i = 0, start
     with connect(db_path(db), publish=False) as con:
-        return upsert_stances(con, table)
+        began = time.monotonic()
+        rows += upsert_stances(con, first)
+        i += 1
+        while i < len(futures) and futures[i].state.is_final() and time.monotonic() - began < max_seconds:
+            rows += upsert_stances(con, futures[i].result())
+            i += 1
+    return i, rows
 
 
 @flow(name="classify", flow_run_name=named("classify"), log_prints=True)
@@ -62,10 +74,13 @@ def classify(db: str | None = None, model: str | None = None, batch_size: int | 
     status = "failed"
     try:
         futures = [classify_batch.submit(model, i, b) for i, b in enumerate(batches)]
-        for i, future in enumerate(futures):
-            stats.n_new += _store(db, future.result())
-            if (i + 1) % 20 == 0 or i + 1 == len(futures):
-                logger.info("stored %d/%d batches (%d stances)", i + 1, len(futures), stats.n_new)
+        done, reported = 0, 0
+        while done < len(futures):
+            done, rows = _store_ready(db, futures, done)
+            stats.n_new += rows
+            if done - reported >= 20 or done == len(futures):
+                logger.info("stored %d/%d batches (%d stances)", done, len(futures), stats.n_new)
+                reported = done
         status = "ok"
     except BaseException as exc:
         stats.notes["error"] = f"{type(exc).__name__}: {exc}"[:300]

@@ -6,6 +6,7 @@ transaction each and recorded in ``schema_version``; the public views are recrea
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ import duckdb
 from sentiment.store.lock import DatabaseBusy, acquire_writer, release_writer
 from sentiment.store.snapshot import is_stale, publish_file, snapshot_path
 
+_VIEWS_KEY = "views_sha256"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -71,7 +73,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise
         applied.append(name)
     views = (resources.files("sentiment.store") / "views.sql").read_text(encoding="utf-8")
-    con.execute(views)
+    digest = hashlib.sha256(views.encode("utf-8")).hexdigest()
+    if applied or con.execute("SELECT value FROM meta WHERE key = ?", [_VIEWS_KEY]).fetchall() != [(digest,)]:
+        con.execute(views)  # only when they changed: every writer connection passes here
+        con.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [_VIEWS_KEY, digest])
     return applied
 
 
@@ -114,7 +120,7 @@ class WriterConnection:
 
         con_failed = False
         try:
-            con.execute("SELECT 1")
+            con.execute("SELECT 1").fetchall()
         except duckdb.Error:  # an invalidated connection cannot be checkpointed; nothing to publish
             con_failed = True
         try:
