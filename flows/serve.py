@@ -5,6 +5,7 @@ without a work pool or worker (``flow.serve``); it needs a Prefect API (``prefec
 from __future__ import annotations
 
 from prefect import serve
+from prefect.schedules import Cron
 
 from flows.brief import brief
 from flows.collect import collect
@@ -16,9 +17,9 @@ SCHEDULES = {"collect": "0 * * * *", "pipeline": "30 5 * * *", "brief": "0 7 * *
 
 def main() -> None:
     serve(
-        collect.to_deployment(name="collect-hourly", cron=SCHEDULES["collect"], timezone="UTC"),
-        pipeline.to_deployment(name="pipeline-daily", cron=SCHEDULES["pipeline"], timezone="UTC"),
-        brief.to_deployment(name="brief-weekly", cron=SCHEDULES["brief"], timezone="UTC"),
+        collect.to_deployment(name="collect-hourly", schedule=Cron(SCHEDULES["collect"], timezone="UTC")),
+        pipeline.to_deployment(name="pipeline-daily", schedule=Cron(SCHEDULES["pipeline"], timezone="UTC")),
+        brief.to_deployment(name="brief-weekly", schedule=Cron(SCHEDULES["brief"], timezone="UTC")),
     )
 
 

@@ -109,3 +109,18 @@ def test_prefect_yaml_schedules_match_the_issue():
     from flows.serve import SCHEDULES
 
     assert SCHEDULES == {"collect": "0 * * * *", "pipeline": "30 5 * * *", "brief": "0 7 * * 1"}
+
+
+def test_sources_that_failed_after_retries_are_recorded_in_runs(tmp_path):
+    import json
+
+    from flows.collect import _record_failures
+
+    db = tmp_path / "runs.duckdb"
+    _record_failures(str(db), {"hn-qwen": "ConnectionError: reset"}, n_sources=2)
+    _record_failures(str(db), {"a": "x", "b": "y"}, n_sources=2)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT status, n_in, n_skipped, notes FROM runs WHERE step = 'collect' "
+                           "ORDER BY started_at").fetchall()
+    assert [r[:3] for r in rows] == [("partial", 2, 1), ("failed", 2, 2)]
+    assert json.loads(rows[0][3])["failed_sources"] == {"hn-qwen": "ConnectionError: reset"}

@@ -40,18 +40,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _stop(proc: subprocess.Popen, grace: float = 60) -> None:
-    """SIGTERM the process group we started (its id is the PID), then SIGKILL if it lingers."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    except ProcessLookupError:
-        pass
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the process group we started (its id is the PID): SIGTERM, then SIGINT (a Prefect
+    worker escalates a second signal to SIGKILL of its children), then SIGKILL."""
+    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGINT, 30), (signal.SIGKILL, 30)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _run(args, env, cwd=ROOT, timeout=RUN_TIMEOUT) -> str:
