@@ -105,7 +105,6 @@ def run_flow(folder: Path, db: Path, out: Path) -> tuple[dict[str, float], float
     """The pipeline flow; stage times from the subflow runs the API recorded."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
-    from prefect.context import get_run_context  # noqa: F401  (import cost paid before timing)
 
     from flows.pipeline import pipeline
 
