@@ -117,27 +117,12 @@ def run_flow(folder: Path, db: Path, out: Path) -> tuple[dict[str, float], float
     with get_client(sync_client=True) as client:
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent_id])))
-    # a subflow's parent is the pipeline's task run that wraps it; fall back to names
-    if not children:
-        children = [r for r in client_runs_since(parent_id)]
     stages = {}
     for run in children:
         name = run.name.split("-")[0]
         if run.start_time and run.end_time:
             stages[name] = (run.end_time - run.start_time).total_seconds()
     return stages, total
-
-
-def client_runs_since(parent_id) -> list:
-    """Flow runs created after the pipeline run (its subflows), when the parent filter finds none."""
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
-
-    with get_client(sync_client=True) as client:
-        parent = client.read_flow_run(parent_id)
-        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            name=FlowRunFilterName(like_=parent.name.split("-", 1)[1])))
-    return [r for r in runs if r.id != parent_id]
 
 
 def _rows(db: Path) -> tuple:
