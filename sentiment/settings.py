@@ -119,6 +119,19 @@ class Settings(BaseSettings):
     dump_batch_rows: int = 250_000
     """Dump lines per Arrow batch (one transaction each); memory stays flat at about this many lines.
     Above DuckDB's row-group size (122,880) new rows are written straight to the file, not the WAL."""
+    lock_timeout: float = 900.0
+    """Seconds a writer waits for the database's writer lock (another flow or command writing)
+    before giving up with an error naming the lock file."""
+
+    sources: Path = Path("sentiment.toml")
+    """The collect flow's sources: one table array per kind (see sentiment.toml)."""
+
+    dask_address: str | None = None
+    """Dask scheduler (``tcp://host:8786``) for the classify flow's Dask runner; unset means a
+    ``LocalCluster`` started for the run."""
+
+    dask_workers: int = 2
+    """Worker processes of that ``LocalCluster``."""
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""The Prefect tasks call the library steps; run here without a server (``.fn``)."""
+"""The flows' tasks and helpers, called directly (``.fn``): no Prefect server, fast."""
 
 import duckdb
 import pytest
@@ -6,21 +6,121 @@ import pytest
 prefect = pytest.importorskip("prefect")
 from prefect.logging import disable_run_logger  # noqa: E402
 
-from flows.pipeline import brief_task, classify_task, ingest_task, trends_task  # noqa: E402
+from flows.brief import write_brief_task  # noqa: E402
+from flows.classify import classify_batch  # noqa: E402
+from flows.collect import collect_source  # noqa: E402
+from flows.common import retry_network_errors  # noqa: E402
+from flows.trends import refresh_trends_task  # noqa: E402
+from sentiment.classify.run import pending_documents  # noqa: E402
+from sentiment.sources_config import SourcesError, load_sources  # noqa: E402
+from sentiment.store import connect, upsert_stances  # noqa: E402
+from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 
 
-def test_pipeline_tasks_fill_the_database(tmp_path):
+def test_the_bundled_sources_file_names_the_seeds_folder():
+    (spec,) = load_sources(ROOT / "sentiment.toml")
+    assert (spec.kind, spec.name) == ("files", "bundled")
+    assert spec.params["paths"] == [str(ROOT / "seeds")]
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[[twitter]]\nname = "x"\n', "unknown source kind"),
+    ('[[hn]]\nquery = "qwen"\n', "needs a name"),
+    ('[[hn]]\nname = "a"\n[[reddit]]\nname = "a"\n', "used twice"),
+    ('[[hn]\nname = "a"\n', "not valid TOML"),
+])
+def test_a_malformed_sources_file_says_what_is_wrong(tmp_path, body, message):
+    path = tmp_path / "sentiment.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(SourcesError, match=message):
+        load_sources(path)
+
+
+def test_collect_classify_trends_brief_tasks_fill_the_database(tmp_path):
     db = str(tmp_path / "flow.duckdb")
+    (spec,) = load_sources(ROOT / "sentiment.toml")
     with disable_run_logger():
-        ingested = ingest_task.fn([str(ROOT / "seeds")], db)
-        classified = classify_task.fn(db)
-        shifts = trends_task.fn(db)
-        paths = brief_task.fn("2026-W10", db, str(tmp_path / "briefs"))
-        again = ingest_task.fn([str(ROOT / "seeds")], db)
-    assert ingested["new"] > 0 and again["new"] == 0
-    assert classified["classified"] > 0 and classified["model_version"] == "baseline-rules-1"
+        first = collect_source.fn(spec.kind, spec.name, spec.params, db)
+        again = collect_source.fn(spec.kind, spec.name, spec.params, db)
+        with connect(db) as con:
+            todo, _ = pending_documents(con, "baseline-rules-1")
+        table = classify_batch.fn("baseline", 0, todo)
+        with connect(db) as con:
+            upsert_stances(con, table)
+            set_meta(con, ACTIVE_MODEL_KEY, "baseline-rules-1")
+        shifts = refresh_trends_task.fn(db)
+        paths = write_brief_task.fn("2026-W10", db, str(tmp_path / "briefs"))
+    assert first["new"] > 0 and again["new"] == 0 and again["unchanged"] == first["new"]
     assert shifts >= 2
     assert [p.rsplit("/", 1)[-1] for p in paths] == ["2026-W10.md", "2026-W10.html"]
     with duckdb.connect(db, read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM stances").fetchone()[0] == classified["classified"]
+        assert con.execute("SELECT count(*) FROM stances").fetchone()[0] == len(todo) > 0
+
+
+def test_a_batch_task_gives_the_same_rows_as_the_cli_step(tmp_path):
+    from sentiment.classify import load_classifier
+    from sentiment.classify.run import classify_pending
+
+    db = tmp_path / "cli.duckdb"
+    (spec,) = load_sources(ROOT / "sentiment.toml")
+    with disable_run_logger():
+        collect_source.fn(spec.kind, spec.name, spec.params, str(db))
+    with connect(db) as con:
+        todo, _ = pending_documents(con, "baseline-rules-1")
+        classify_pending(con, load_classifier("baseline"), batch_size=64)
+        expected = con.execute("SELECT doc_id, label, p_concern, p_neutral FROM stances ORDER BY doc_id").fetchall()
+    table = classify_batch.fn("baseline", 0, todo)
+    got = sorted(zip(*(table.column(c).to_pylist() for c in ("doc_id", "label", "p_concern", "p_neutral"))))
+    assert got == expected
+
+
+def test_a_bad_source_is_not_retried_but_a_network_error_is():
+    from prefect.states import Failed
+
+    def failed(exc):
+        return Failed(data=exc)
+
+    assert retry_network_errors(None, None, failed(ConnectionError("reset"))) is True
+    assert retry_network_errors(None, None, failed(TimeoutError("busy"))) is True
+    assert retry_network_errors(None, None, failed(NotImplementedError("no collector"))) is False
+    assert retry_network_errors(None, None, failed(ValueError("bad option"))) is False
+
+
+def test_an_unavailable_collector_fails_the_task_clearly(tmp_path):
+    with disable_run_logger(), pytest.raises(NotImplementedError, match="reddit"):
+        collect_source.fn("reddit", "r", {"subreddit": "x"}, str(tmp_path / "x.duckdb"))
+
+
+def test_a_malformed_week_fails_the_brief_task(tmp_path):
+    with disable_run_logger(), pytest.raises(ValueError):
+        write_brief_task.fn("2026-13", str(tmp_path / "x.duckdb"))
+
+
+def test_prefect_yaml_schedules_match_the_issue():
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    crons = {d["name"]: [s["cron"] for s in d.get("schedules", [])] for d in spec["deployments"]}
+    assert crons["collect-hourly"] == ["0 * * * *"]
+    assert crons["pipeline-daily"] == ["30 5 * * *"]
+    assert crons["brief-weekly"] == ["0 7 * * 1"]
+    assert {d["work_pool"]["name"] for d in spec["deployments"]} == {"sentiment-process"}
+    from flows.serve import SCHEDULES
+
+    assert SCHEDULES == {"collect": "0 * * * *", "pipeline": "30 5 * * *", "brief": "0 7 * * 1"}
+
+
+def test_sources_that_failed_after_retries_are_recorded_in_runs(tmp_path):
+    import json
+
+    from flows.collect import _record_failures
+
+    db = tmp_path / "runs.duckdb"
+    _record_failures(str(db), {"hn-qwen": "ConnectionError: reset"}, n_sources=2)
+    _record_failures(str(db), {"a": "x", "b": "y"}, n_sources=2)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT status, n_in, n_skipped, notes FROM runs WHERE step = 'collect' "
+                           "ORDER BY started_at").fetchall()
+    assert [r[:3] for r in rows] == [("partial", 2, 1), ("failed", 2, 2)]
+    assert json.loads(rows[0][3])["failed_sources"] == {"hn-qwen": "ConnectionError: reset"}

@@ -48,6 +48,35 @@ def count_pending(con: duckdb.DuckDBPyConnection, model_version: str) -> int:
     return con.execute(f"SELECT count(*) FROM ({_PENDING})", [model_version]).fetchone()[0]
 
 
+def pending_documents(
+    con: duckdb.DuckDBPyConnection, model_version: str
+) -> tuple[list[tuple[str, str, str | None]], int]:
+    """(doc_id, text, thread title) of every document to label, and how many have no text."""
+    todo, empty = [], 0
+    for doc_id, body, title in con.execute(_PENDING, [model_version]).fetchall():
+        if body and body.strip():
+            todo.append((doc_id, body, title))
+        else:
+            empty += 1
+    return todo, empty
+
+
+def stances_table(
+    classifier: Classifier, batch: list[tuple[str, str, str | None]]
+) -> pa.Table:
+    """Classify one batch of ``pending_documents`` rows into rows of the ``stances`` table."""
+    predictions = classifier.predict([b for _, b, _ in batch], [t for _, _, t in batch])
+    now = utcnow()
+    return pa.table({
+        "doc_id": [d for d, _, _ in batch],
+        "model_version": [classifier.model_version] * len(batch),
+        "label": [p.label for p in predictions],
+        "confidence": [p.confidence for p in predictions],
+        **{f"p_{label}": [p.probs[i] for p in predictions] for i, label in enumerate(LABELS)},
+        "classified_at": pa.array([now] * len(batch), pa.timestamp("us")),
+    })
+
+
 def classify_pending(
     con: duckdb.DuckDBPyConnection,
     classifier: Classifier,
@@ -58,29 +87,15 @@ def classify_pending(
     """Label pending documents batch by batch and make this model the one the views report."""
     version = classifier.model_version
     with track_run(con, "classify") as stats:
-        pending = con.execute(_PENDING, [version]).fetchall()
-        stats.n_in = len(pending)
+        todo, empty = pending_documents(con, version)
+        stats.n_in = len(todo) + empty
         stats.notes["model_version"] = version
-        todo = []
-        for doc_id, body, title in pending:
-            if body and body.strip():
-                todo.append((doc_id, body, title))
-            else:
-                stats.skip("empty text")
+        if empty:
+            stats.skip("empty text", empty)
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
-            predictions = classifier.predict([b for _, b, _ in batch], [t for _, _, t in batch])
-            now = utcnow()
-            columns: dict[str, list] = {
-                "doc_id": [d for d, _, _ in batch],
-                "model_version": [version] * len(batch),
-                "label": [p.label for p in predictions],
-                "confidence": [p.confidence for p in predictions],
-                **{f"p_{label}": [p.probs[i] for p in predictions] for i, label in enumerate(LABELS)},
-                "classified_at": [now] * len(batch),
-            }
-            stats.n_new += upsert_stances(con, pa.table(columns))
+            stats.n_new += upsert_stances(con, stances_table(classifier, batch))
             if on_batch:
                 on_batch(len(batch))
         set_meta(con, ACTIVE_MODEL_KEY, version)
-    return ClassifyReport(stats.run_id, version, len(pending), stats.n_new, stats.n_skipped)
+    return ClassifyReport(stats.run_id, version, stats.n_in, stats.n_new, stats.n_skipped)

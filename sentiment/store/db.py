@@ -6,13 +6,19 @@ transaction each and recorded in ``schema_version``; the public views are recrea
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
+from sentiment.store.lock import DatabaseBusy, acquire_writer, release_writer
+from sentiment.store.snapshot import is_stale, publish_file, snapshot_path
+
+_VIEWS_KEY = "views_sha256"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -69,22 +75,130 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise
         applied.append(name)
     views = (resources.files("sentiment.store") / "views.sql").read_text(encoding="utf-8")
-    con.execute(views)
+    digest = hashlib.sha256(views.encode("utf-8")).hexdigest()
+    if applied or con.execute("SELECT value FROM meta WHERE key = ?", [_VIEWS_KEY]).fetchall() != [(digest,)]:
+        con.execute(views)  # only when they changed: every writer connection passes here
+        con.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [_VIEWS_KEY, digest])
     return applied
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and for writers, create and migrate) the database at ``path``.
+class WriterConnection:
+    """A DuckDB connection that holds the database's writer lock until it is closed.
 
-    Extensions are never downloaded: the pipeline makes no network calls of its own.
+    It behaves as the ``duckdb.DuckDBPyConnection`` it wraps (every attribute is forwarded) and is
+    a context manager. When the last writer of this process closes, the file is checkpointed and,
+    if any of them asked to, published as the read-only copy (see ``sentiment.store.snapshot``).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, publish: bool) -> None:
+        self._con = con
+        self._path = path
+        self._publish = publish
+        self._closed = False
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+    def __enter__(self) -> "WriterConnection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection and give back the writer lock (publishing the snapshot if last)."""
+        if self._closed:
+            return
+        self._closed = True
+        path, con = self._path, self._con
+
+        def last_release(publish: bool) -> None:
+            if publish and not con_failed:
+                con.execute("CHECKPOINT")
+            con.close()
+            if publish and not con_failed:
+                publish_file(path)
+
+        con_failed = False
+        try:
+            con.execute("SELECT 1").fetchall()
+        except duckdb.Error:  # an invalidated connection cannot be checkpointed; nothing to publish
+            con_failed = True
+        try:
+            release_writer(path, publish=self._publish, on_last_release=last_release)
+        finally:
+            con.close()
+
+
+def _open_writer(path: Path, config: dict, deadline: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` for writing, waiting while a process outside ``connect`` holds the file
+    (an ad-hoc ``duckdb`` shell, a dashboard opened on the main file)."""
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(path), config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseBusy(f"{path} is held open by another process: {exc}") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def connect(
+    path: str | Path, *, read_only: bool = False, publish: bool = True, timeout: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the database at ``path``: writers wait for the writer lock, readers get the snapshot.
+
+    Writers (the default) wait up to ``timeout`` seconds (default ``SENTIMENT_LOCK_TIMEOUT``) for
+    the lock beside the file, then create and migrate it; closing the connection releases the lock
+    and, unless ``publish=False``, refreshes the read-only copy. Readers (``read_only=True``) open
+    that copy, never the file a writer needs; a missing or stale copy is refreshed first when no
+    writer is busy. Extensions are never downloaded: the pipeline makes no network calls of its own.
     """
     path = Path(path)
     config = {"autoinstall_known_extensions": False}
+    if timeout is None:
+        from sentiment.settings import get_settings
+
+        timeout = get_settings().lock_timeout
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no database at {path}: run `sentiment ingest` or `sentiment demo` first")
-        return duckdb.connect(str(path), read_only=True, config=config)
+        if is_stale(path):
+            _refresh_snapshot(path, wait=0 if snapshot_path(path).exists() else timeout)
+        return duckdb.connect(str(snapshot_path(path)), read_only=True, config=config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config=config)
-    migrate(con)
-    return con
+    deadline = time.monotonic() + timeout
+    acquire_writer(path, timeout)
+    try:
+        con = _open_writer(path, config, deadline)
+    except BaseException:
+        release_writer(path, publish=False, on_last_release=lambda _: None)
+        raise
+    writer = WriterConnection(con, path, publish)
+    try:
+        migrate(con)
+    except BaseException:
+        writer._publish = False
+        writer.close()
+        raise
+    return writer
+
+
+def _refresh_snapshot(path: Path, wait: float) -> None:
+    """Publish the snapshot now if the writer lock is free within ``wait`` seconds."""
+    try:
+        acquire_writer(path, wait)
+    except DatabaseBusy:
+        if snapshot_path(path).exists():
+            return  # a writer is busy and will publish when it finishes; read the last copy
+        raise
+    try:
+        con = _open_writer(path, {"autoinstall_known_extensions": False}, time.monotonic() + max(wait, 1))
+    except BaseException:
+        release_writer(path, publish=False, on_last_release=lambda _: None)
+        raise
+    WriterConnection(con, path, publish=True).close()

@@ -37,17 +37,36 @@ class RunStats:
         return json.dumps({"skipped": dict(self.skipped), **self.notes}, ensure_ascii=False, default=str)
 
 
-@contextmanager
-def track_run(con: duckdb.DuckDBPyConnection, step: str) -> Iterator[RunStats]:
-    """Record a step in ``runs``: a 'running' row at once, 'ok' or 'failed' with counts at the end.
+def start_run(con: duckdb.DuckDBPyConnection, step: str) -> RunStats:
+    """Write a 'running' row for ``step``; pair with ``finish_run`` (or use ``track_run``).
 
-    A crash leaves the 'running' row behind, which is how an interrupted run can be told apart.
+    Separate calls let a run span several connections, as a flow's batches do.
     """
     stats = RunStats(step=step)
     con.execute(
         "INSERT INTO runs (run_id, step, started_at, status) VALUES (?, ?, ?, 'running')",
         [stats.run_id, step, utcnow()],
     )
+    return stats
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, stats: RunStats, status: str) -> None:
+    """Close a run's row with its status ('ok', 'partial' or 'failed') and counts."""
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, n_in = ?, n_new = ?, n_updated = ?, "
+        "n_skipped = ?, notes = ? WHERE run_id = ?",
+        [utcnow(), status, stats.n_in, stats.n_new, stats.n_updated, stats.n_skipped,
+         stats.notes_json(), stats.run_id],
+    )
+
+
+@contextmanager
+def track_run(con: duckdb.DuckDBPyConnection, step: str) -> Iterator[RunStats]:
+    """Record a step in ``runs``: a 'running' row at once, 'ok' or 'failed' with counts at the end.
+
+    A crash leaves the 'running' row behind, which is how an interrupted run can be told apart.
+    """
+    stats = start_run(con, step)
     status = "ok"
     try:
         yield stats
@@ -56,9 +75,4 @@ def track_run(con: duckdb.DuckDBPyConnection, step: str) -> Iterator[RunStats]:
         stats.notes["error"] = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        con.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, n_in = ?, n_new = ?, n_updated = ?, "
-            "n_skipped = ?, notes = ? WHERE run_id = ?",
-            [utcnow(), status, stats.n_in, stats.n_new, stats.n_updated, stats.n_skipped,
-             stats.notes_json(), stats.run_id],
-        )
+        finish_run(con, stats, status)

@@ -1,0 +1,43 @@
+"""The brief flow: the weekly brief of the last complete ISO week (or a given one).
+
+It only reads, so it opens the published read-only copy (``connect(..., read_only=True)``) and
+never waits for, or blocks, a writer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.common import db_path
+from sentiment.brief import build_brief, last_complete_week, parse_week, write_brief
+from sentiment.settings import get_settings
+from sentiment.store import connect
+
+
+def _week(week: str | None) -> str:
+    when = flow_run.scheduled_start_time or datetime.now(timezone.utc)
+    return week or last_complete_week(when.date() if hasattr(when, "date") else date.today())
+
+
+def _run_name() -> str:
+    return f"brief-{_week(flow_run.parameters.get('week'))}"
+
+
+@task(name="write-brief", task_run_name="write-brief-{week}", cache_policy=NO_CACHE)
+def write_brief_task(week: str, db: str | None = None, out_dir: str | None = None) -> list[str]:
+    """Render ``week`` from the read-only copy to ``out_dir`` (default ``SENTIMENT_BRIEFS_DIR``)."""
+    parse_week(week)  # a malformed week fails here with a clear message
+    with connect(db_path(db), read_only=True) as con:
+        paths = write_brief(build_brief(con, week), out_dir or get_settings().briefs_dir)
+    get_run_logger().info("brief %s: %s", week, ", ".join(map(str, paths)))
+    return [str(p) for p in paths]
+
+
+@flow(name="brief", flow_run_name=_run_name, log_prints=True)
+def brief(week: str | None = None, db: str | None = None, out_dir: str | None = None) -> list[str]:
+    """Write the brief of ``week`` (default: the last complete ISO week before the run)."""
+    return write_brief_task(_week(week), db, out_dir)

@@ -1,0 +1,30 @@
+"""The trends flow: refresh the stored trend tables (shift tests) after new stances.
+
+The event-window views are plain SQL and always current; this flow recomputes what needs
+Python (``sentiment.trends.refresh_trends``) in one short writer connection.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.common import db_path, named
+from sentiment.settings import get_settings
+from sentiment.store import connect
+from sentiment.trends import refresh_trends
+
+
+@task(name="refresh-trends", task_run_name="refresh-trends", cache_policy=NO_CACHE)
+def refresh_trends_task(db: str | None = None) -> int:
+    """Recompute ``event_shift``; returns the event/source rows written."""
+    with connect(db_path(db)) as con:
+        rows = refresh_trends(con, min_n=get_settings().min_window_n)
+    get_run_logger().info("shift tests refreshed for %d event/source pairs", rows)
+    return rows
+
+
+@flow(name="trends", flow_run_name=named("trends"), log_prints=True)
+def trends(db: str | None = None) -> dict:
+    """Refresh the trend tables."""
+    return {"event_shift_rows": refresh_trends_task(db)}

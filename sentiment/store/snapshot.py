@@ -1,0 +1,42 @@
+"""The published read-only copy that readers open, so they never hold the file a writer needs.
+
+A DuckDB file open for reading in one process cannot be opened for writing by another (and vice
+versa). Dashboards, the brief and ad-hoc queries therefore read ``<name>.read.duckdb`` beside the
+database: a checkpointed copy that the last writer publishes when it lets go of the writer lock.
+The copy is written to a temporary file and renamed over the old one, so a reader sees either the
+previous state or the new one, never half of each; a reader that still has the old copy open
+keeps reading it undisturbed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def snapshot_path(db: Path) -> Path:
+    """Where readers find the published copy (``data/sentiment.duckdb`` -> ``data/sentiment.read.duckdb``)."""
+    return db.with_name(f"{db.stem}.read{db.suffix or '.duckdb'}")
+
+
+def publish_file(db: Path) -> Path:
+    """Copy ``db`` to its snapshot path atomically. The caller holds the writer lock and has
+    checkpointed and closed every connection, so the file alone is the whole database."""
+    wal = db.with_name(db.name + ".wal")
+    if wal.exists():  # pragma: no cover - a connection outside ``connect`` is still writing
+        raise RuntimeError(f"{db} has an un-checkpointed write-ahead log; not publishing a partial copy")
+    target = snapshot_path(db)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(db, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def is_stale(db: Path) -> bool:
+    """Whether the snapshot is missing or older than the database file."""
+    target = snapshot_path(db)
+    return not target.exists() or target.stat().st_mtime_ns < db.stat().st_mtime_ns

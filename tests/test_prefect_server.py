@@ -1,0 +1,242 @@
+"""End to end on a real local Prefect server: deployments from prefect.yaml run by a process
+worker, two pipelines at once beside an open reader, and classification on a Dask LocalCluster.
+
+One server (``prefect server start`` on 127.0.0.1, temporary PREFECT_HOME) serves the module;
+everything started here is stopped by PID in ``finally`` blocks, workers before the server.
+Timeouts are generous: CI has two shared cores and the server takes ~20 s to start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytest.importorskip("prefect")
+pytest.importorskip("prefect_dask")
+
+from tests.conftest import AUTHOR_KEY, ROOT  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+PREFECT = str(BIN / "prefect")
+STARTUP_TIMEOUT = 300
+RUN_TIMEOUT = 900
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the process group we started (its id is the PID): SIGTERM, then SIGINT (a Prefect
+    worker escalates a second signal to SIGKILL of its children), then SIGKILL."""
+    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGINT, 30), (signal.SIGKILL, 30)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _run(args, env, cwd=ROOT, timeout=RUN_TIMEOUT) -> str:
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def prefect_env(tmp_path_factory):
+    """Environment of a running ``prefect server start``; the server is stopped afterwards."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _free_port()
+    env = {**os.environ,
+           "PREFECT_HOME": str(home),
+           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
+           "PREFECT_API_REQUEST_TIMEOUT": "120",
+           "PREFECT_UI_ENABLED": "false",
+           "PYTHONUNBUFFERED": "1"}
+    log = open(home / "server.log", "w")
+    server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"prefect server exited: {(home / 'server.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"prefect server not healthy after {STARTUP_TIMEOUT}s")
+            time.sleep(1)
+        yield env
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _sentiment_env(env: dict, tmp_path: Path) -> dict:
+    return {**env, "SENTIMENT_DB": str(tmp_path / "env.duckdb"),
+            "SENTIMENT_BRIEFS_DIR": str(tmp_path / "briefs"),
+            "SENTIMENT_AUTHOR_KEY": AUTHOR_KEY.decode(),
+            "SENTIMENT_SEEDS_DIR": str(ROOT / "seeds"),
+            "SENTIMENT_SOURCES": str(ROOT / "sentiment.toml")}
+
+
+_RUN_DEPLOYMENT = """
+import json, sys
+from prefect.deployments import run_deployment
+run = run_deployment(sys.argv[1], parameters=json.loads(sys.argv[2]), timeout=float(sys.argv[3]), poll_interval=2)
+print(run.state.type.value, run.name)
+"""
+
+
+def _tables(db: Path) -> dict[str, list]:
+    """What a pipeline run leaves behind, minus the timestamps that differ from run to run."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        out = {
+            "documents": con.execute("SELECT doc_id, content_hash FROM documents ORDER BY 1").fetchall(),
+            "stances": con.execute("SELECT doc_id, model_version, label, confidence FROM stances ORDER BY 1, 2").fetchall(),
+            "events": con.execute("SELECT event_id FROM events ORDER BY 1").fetchall(),
+        }
+        cols = [name for name, typ, *_ in con.execute("DESCRIBE event_shift").fetchall() if "TIMESTAMP" not in typ]
+        out["event_shift"] = con.execute(
+            f"SELECT {', '.join(cols)} FROM event_shift ORDER BY event_id, source").fetchall()
+    return out
+
+
+def test_pipeline_deployment_from_prefect_yaml_runs_on_a_process_worker(prefect_env, tmp_path):
+    env = _sentiment_env(prefect_env, tmp_path)
+    _run([PREFECT, "work-pool", "create", "sentiment-process", "--type", "process"], env)
+    out = _run([PREFECT, "--no-prompt", "deploy", "--all"], env)
+    assert "pipeline/pipeline-daily" in out
+    worker_log = open(tmp_path / "worker.log", "w")
+    # the worker runs in another folder: the deployment's pull step must find the project
+    worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "sentiment-process"],
+                              env=env, cwd=tmp_path, stdout=worker_log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    db = tmp_path / "pipeline.duckdb"
+    try:
+        params = {"db": str(db), "week": "2026-W10", "out_dir": str(tmp_path / "out")}
+        out = _run([sys.executable, "-c", _RUN_DEPLOYMENT, "pipeline/pipeline-daily", json.dumps(params),
+                    str(RUN_TIMEOUT)], env, timeout=RUN_TIMEOUT + 120)
+    finally:
+        _stop(worker)
+        worker_log.close()
+    log = (tmp_path / "worker.log").read_text()
+    assert out.startswith("COMPLETED pipeline-"), out + log[-4000:]
+    tables = _tables(db)
+    assert len(tables["documents"]) > 500 and len(tables["stances"]) > 500
+    assert len(tables["event_shift"]) >= 2
+    assert (tmp_path / "out" / "2026-W10.html").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        steps = dict(con.execute("SELECT step, status FROM runs").fetchall())
+    assert steps == {"ingest": "ok", "classify": "ok", "trends": "ok"}
+
+
+_PIPELINE = """
+import sys
+from flows.pipeline import pipeline
+pipeline(db=sys.argv[1], week="2026-W10", out_dir=sys.argv[2])
+"""
+
+_READER = """
+import sys, time
+from sentiment.store import connect
+with connect(sys.argv[1], read_only=True) as con:
+    print("open", flush=True)
+    reads = 0
+    while sys.stdin.readline().strip() != "stop":
+        con.execute("SELECT count(*) FROM documents").fetchone()
+        reads += 1
+print("reads", reads)
+"""
+
+
+def test_two_pipelines_at_once_beside_an_open_reader_equal_one_run(prefect_env, tmp_path):
+    env = _sentiment_env(prefect_env, tmp_path)
+    sequential, concurrent = tmp_path / "sequential.duckdb", tmp_path / "concurrent.duckdb"
+    _run([sys.executable, "-c", _PIPELINE, str(sequential), str(tmp_path / "b0")], env)
+
+    _run([sys.executable, "-c", "import sys; from sentiment.store import connect; connect(sys.argv[1]).close()",
+          str(concurrent)], env)
+    reader = subprocess.Popen([sys.executable, "-c", _READER, str(concurrent)], env=env, cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    flows = []
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        flows = [subprocess.Popen([sys.executable, "-c", _PIPELINE, str(concurrent), str(tmp_path / f"b{i}")],
+                                  env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                 for i in (1, 2)]
+        while any(f.poll() is None for f in flows):  # the reader keeps reading while both write
+            reader.stdin.write("read\n")
+            reader.stdin.flush()
+            time.sleep(0.2)
+        outputs = [f.communicate(timeout=RUN_TIMEOUT)[0] for f in flows]
+        reader.stdin.write("stop\n")
+        reader.stdin.flush()
+        assert reader.wait(timeout=60) == 0
+    finally:
+        for proc in (*flows, reader):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    for f, output in zip(flows, outputs):
+        assert f.returncode == 0, output[-4000:]
+        assert "Finished in state Completed()" in output
+    assert _tables(concurrent) == _tables(sequential)
+    with duckdb.connect(str(concurrent), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs WHERE status <> 'ok'").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM runs WHERE step = 'ingest'").fetchone()[0] == 2
+
+
+_DASK = """
+import sys
+from flows.classify import classify, classify_on_dask
+from sentiment.ingest import ingest_paths
+from sentiment.store import connect
+for db in sys.argv[1:3]:
+    with connect(db) as con:
+        ingest_paths(con, [sys.argv[3]], author_key=b"k")
+classify(db=sys.argv[1], batch_size=40)
+result = classify_on_dask(n_workers=2)(db=sys.argv[2], batch_size=40)
+print("dask", result["classified"])
+"""
+
+
+def test_classify_on_a_two_worker_dask_cluster_gives_the_same_stances(prefect_env, tmp_path):
+    env = _sentiment_env(prefect_env, tmp_path)
+    threads, dask = tmp_path / "threads.duckdb", tmp_path / "dask.duckdb"
+    out = _run([sys.executable, "-c", _DASK, str(threads), str(dask), str(ROOT / "seeds")], env)
+    assert int(out.split("dask ")[-1]) > 500
+
+    def stances(db):
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute("SELECT doc_id, model_version, label, confidence, p_concern, p_skepticism, "
+                               "p_support, p_neutral FROM stances ORDER BY doc_id").fetchall()
+
+    assert len(stances(threads)) > 500
+    assert stances(dask) == stances(threads)
