@@ -19,11 +19,10 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.common import db_path, named
 from sentiment.classify.model import Classifier, load_classifier
-from sentiment.classify.run import pending_documents, stances_table
+from sentiment.classify.run import activate, pending_documents, stances_table
 from sentiment.settings import get_settings
 from sentiment.store import connect, upsert_stances
 from sentiment.store.runs import finish_run, start_run
-from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
 
 
 @lru_cache(maxsize=4)
@@ -88,7 +87,7 @@ def classify(db: str | None = None, model: str | None = None, batch_size: int | 
     finally:
         with connect(db_path(db)) as con:
             if status == "ok":
-                set_meta(con, ACTIVE_MODEL_KEY, version)
+                activate(con, cached_classifier(model))
             finish_run(con, stats, status)
     return {"classified": stats.n_new, "model_version": version, "skipped": empty}
 

@@ -86,3 +86,21 @@ def test_a_failing_model_leaves_finished_batches_and_a_failed_run(con):
     assert con.execute("SELECT count(*) FROM stances").fetchone()[0] == 1
     assert con.execute("SELECT status FROM runs WHERE step = 'classify'").fetchone()[0] == "failed"
     assert classify_pending(con, real, batch_size=1).n_classified == 1  # a re-run finishes the work
+
+
+def test_classify_records_the_models_quality_card_for_corrected_shares(con):
+    import json
+
+    from sentiment.classify.data import bundled_examples
+    from sentiment.store.writes import get_meta
+
+    docs = [Document(source="reddit", kind="comment", external_id=f"t1_{i}", text=text,
+                     created_at=datetime(2026, 3, 1, 12), thread_id="reddit:t3_x")
+            for i, text in enumerate(["thanks team", "source?"])]
+    upsert_documents(con, docs, author_key=AUTHOR_KEY)
+    classify_pending(con, load_classifier("baseline"), batch_size=10)
+    card = json.loads(get_meta(con, "active_model_card"))
+    assert card["model_version"] == get_meta(con, "active_model_version") == "baseline-rules-1"
+    assert card["labels"] == list(LABELS)
+    assert sum(map(sum, card["dev"]["confusion"])) == len(bundled_examples("dev"))
+    assert len(card["dev"]["mean_probs"]) == 4 and 0 < card["dev"]["macro_f1"] < 1

@@ -39,7 +39,7 @@ PRESETS: dict[str, Preset] = {
         max_length=128, freeze_layers=8,
     ),
     "fast": Preset(
-        name="fast", encoder="minilm", learning_rate=1.2e-4, epochs=6, batch_size=16,
+        name="fast", encoder="minilm", learning_rate=1.2e-4, epochs=5, batch_size=16,
         max_length=128, freeze_layers=2, distill_weight=0.5,
     ),
 }

@@ -6,10 +6,12 @@ finished and a re-run picks up the rest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from sentiment.classify.model import Classifier
@@ -17,6 +19,8 @@ from sentiment.settings import COMMUNITY_KINDS, LABELS
 from sentiment.store import track_run, upsert_stances
 from sentiment.store.db import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
+
+MODEL_CARD_KEY = "active_model_card"
 
 # Community documents with text and no stance for this model version. A post is read as its
 # title plus its body; comments and quotes carry the thread title as context.
@@ -41,6 +45,33 @@ class ClassifyReport:
     n_pending: int
     n_classified: int
     n_skipped: int
+
+
+def quality_card(classifier: Classifier) -> dict | None:
+    """What the dev split says about ``classifier``'s errors, for the corrected shares.
+
+    A trained model carries it in its model card (measured on the path it runs: ONNX int8 or
+    torch); the rule baseline is measured here, which takes a fraction of a second.
+    """
+    card = getattr(classifier, "card", None)
+    if card is not None:
+        onnx = getattr(classifier, "backend", None) == "onnx" and card.get("dev_onnx_int8")
+        dev = onnx or card.get("dev")
+        return {"model_version": classifier.model_version, "labels": list(LABELS), "dev": dev,
+                "ece": dev.get("ece") if dev else None}
+    from sentiment.classify.data import bundled_examples
+    from sentiment.classify.metrics import score
+
+    examples = bundled_examples("dev")
+    preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
+    dev = score([e.label for e in examples], np.array([p.probs for p in preds])).as_dict()
+    return {"model_version": classifier.model_version, "labels": list(LABELS), "dev": dev, "ece": dev["ece"]}
+
+
+def activate(con: duckdb.DuckDBPyConnection, classifier: Classifier) -> None:
+    """Make ``classifier`` the model the views report, with its quality card for the trends."""
+    set_meta(con, ACTIVE_MODEL_KEY, classifier.model_version)
+    set_meta(con, MODEL_CARD_KEY, json.dumps(quality_card(classifier)))
 
 
 def count_pending(con: duckdb.DuckDBPyConnection, model_version: str) -> int:
@@ -97,5 +128,5 @@ def classify_pending(
             stats.n_new += upsert_stances(con, stances_table(classifier, batch))
             if on_batch:
                 on_batch(len(batch))
-        set_meta(con, ACTIVE_MODEL_KEY, version)
+        activate(con, classifier)
     return ClassifyReport(stats.run_id, version, stats.n_in, stats.n_new, stats.n_skipped)

@@ -26,7 +26,7 @@ from sentiment.classify.encoders import encoder_path
 from sentiment.classify.metrics import fit_temperature, score, softmax
 from sentiment.classify.presets import Preset
 from sentiment.classify.tokens import bucketed_batches, encode, pad
-from sentiment.classify.transformer import CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier
+from sentiment.classify.transformer import CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries
 from sentiment.settings import LABELS
 
 ProgressFn = Callable[[str, int, int], None]
@@ -157,6 +157,7 @@ def train(
     import transformers
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
+    quiet_libraries()
     report = on_progress or (lambda phase, done, total: None)
     started = time.perf_counter()
     torch.set_num_threads(threads)

@@ -58,29 +58,42 @@ def _bundled_teacher() -> dict[str, list[float]]:
     return {row["id"]: row["probs"] for row in rows}
 
 
-def teacher_probs(settings: Settings, examples: Sequence[Example]) -> tuple[dict[str, list[float]], str]:
-    """The ``accurate`` model's probabilities for ``examples`` and where they came from."""
+def _local_teacher(settings: Settings, examples: Sequence[Example]) -> tuple[dict[str, list[float]], str | None]:
     local = model_dir(settings, "accurate")
-    if is_trained(local):
-        model = TransformerClassifier(local, threads=settings.threads, batch_size=settings.infer_batch_size)
-        probs = [p.probs for p in model.predict([e.text for e in examples], [e.thread_title for e in examples])]
-        return {e.id: list(p) for e, p in zip(examples, probs)}, model.model_version
+    if not examples or not is_trained(local):
+        return {}, None
+    model = TransformerClassifier(local, threads=settings.threads, batch_size=settings.infer_batch_size)
+    probs = model.predict([e.text for e in examples], [e.thread_title for e in examples])
+    return {e.id: list(p.probs) for e, p in zip(examples, probs)}, model.model_version
+
+
+def teacher_probs(settings: Settings, examples: Sequence[Example]) -> tuple[dict[str, list[float]], str]:
+    """The ``accurate`` model's probabilities for ``examples`` and where they came from.
+
+    The bundled file covers the bundled data, so every machine distils from the same targets;
+    examples it does not cover (the user's labels) are scored by a local ``accurate`` model
+    when this machine has one, else trained on their gold label alone.
+    """
     bundled = _bundled_teacher()
-    return {e.id: bundled[e.id] for e in examples if e.id in bundled}, "bundled teacher/accurate.jsonl"
+    found = {e.id: bundled[e.id] for e in examples if e.id in bundled}
+    local, version = _local_teacher(settings, [e for e in examples if e.id not in found])
+    found.update(local)
+    source = "bundled teacher/accurate.jsonl" + (f" + {version}" if version else "")
+    return found, source
 
 
 def write_teacher(settings: Settings, target: Path) -> int:
     """Save the local ``accurate`` model's probabilities on the bundled training data to
     ``target`` (the file the ``fast`` preset distils from on machines without it)."""
     train_examples = bundled_examples("train")
-    probs, source = teacher_probs(settings, train_examples)
-    if not is_trained(model_dir(settings, "accurate")):
+    probs, version = _local_teacher(settings, train_examples)
+    if not version:
         raise RuntimeError("train the accurate preset first: sentiment train --preset accurate")
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8") as out:
         for ex in train_examples:
             out.write(json.dumps({"id": ex.id, "probs": [round(x, 5) for x in probs[ex.id]],
-                                  "model_version": source}) + "\n")
+                                  "model_version": version}) + "\n")
     return len(train_examples)
 
 

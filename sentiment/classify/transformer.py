@@ -23,6 +23,21 @@ CARD_FILE = "card.json"
 HF_DIR = "hf"
 
 
+def quiet_libraries() -> None:
+    """Keep transformers' load reports, its progress bars and the exporters' warnings off the
+    user's console: the CLI shows its own progress."""
+    import logging
+    import warnings
+
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
+    warnings.filterwarnings("ignore", module=r"torch\.onnx.*")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"transformers.*")
+
+
 def read_card(folder: Path) -> dict:
     """The model card (``card.json``) of a trained model folder."""
     return json.loads((Path(folder) / CARD_FILE).read_text(encoding="utf-8"))
@@ -41,6 +56,7 @@ class TransformerClassifier:
                  batch_size: int = 32) -> None:
         from transformers import AutoTokenizer
 
+        quiet_libraries()
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.folder = Path(folder)
