@@ -24,7 +24,7 @@ import pytest
 pytest.importorskip("prefect")
 pytest.importorskip("prefect_dask")
 
-from tests.conftest import AUTHOR_KEY, ROOT  # noqa: E402
+from tests.conftest import AUTHOR_KEY, MODELS, ROOT  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -98,8 +98,9 @@ def prefect_env(tmp_path_factory):
         log.close()
 
 
-def _sentiment_env(env: dict, tmp_path: Path) -> dict:
+def _sentiment_env(env: dict, tmp_path: Path, classifier: str = "baseline") -> dict:
     return {**env, "SENTIMENT_DB": str(tmp_path / "env.duckdb"),
+            "SENTIMENT_CLASSIFIER": classifier, "SENTIMENT_MODELS_DIR": str(MODELS),
             "SENTIMENT_BRIEFS_DIR": str(tmp_path / "briefs"),
             "SENTIMENT_AUTHOR_KEY": AUTHOR_KEY.decode(),
             "SENTIMENT_SEEDS_DIR": str(ROOT / "seeds"),
@@ -128,8 +129,8 @@ def _tables(db: Path) -> dict[str, list]:
     return out
 
 
-def test_pipeline_deployment_from_prefect_yaml_runs_on_a_process_worker(prefect_env, tmp_path):
-    env = _sentiment_env(prefect_env, tmp_path)
+def test_pipeline_deployment_from_prefect_yaml_runs_on_a_process_worker(prefect_env, tmp_path, fast_model):
+    env = _sentiment_env(prefect_env, tmp_path, classifier="fast")  # the real model
     _run([PREFECT, "work-pool", "create", "sentiment-process", "--type", "process"], env)
     out = _run([PREFECT, "--no-prompt", "deploy", "--all"], env)
     assert "pipeline/pipeline-daily" in out
@@ -155,6 +156,7 @@ def test_pipeline_deployment_from_prefect_yaml_runs_on_a_process_worker(prefect_
     with duckdb.connect(str(db), read_only=True) as con:
         steps = dict(con.execute("SELECT step, status FROM runs").fetchall())
     assert steps == {"ingest": "ok", "classify": "ok", "trends": "ok"}
+    assert {v for _, v, *_ in tables["stances"]} == {fast_model.model_version}
 
 
 _PIPELINE = """

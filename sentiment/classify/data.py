@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -42,37 +42,51 @@ def bundled_files() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".jsonl"))
 
 
+def json_objects(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """``(line number, object, None)`` per non-blank line, or ``(number, None, reason)`` for a
+    line that is not a JSON object; a file that is not UTF-8 raises ``LabelFileError``."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise LabelFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON ({exc.msg})"
+            continue
+        if isinstance(row, dict):
+            yield number, row, None
+        else:
+            yield number, None, "expected an object"
+
+
 def read_labelled_jsonl(path: Path, *, default_source: str = "user") -> list[Example]:
     """Examples from a JSONL file with ``text`` and ``label`` (and optional ``id``,
     ``thread_title``, ``event``, ``source``, ``split``) per line."""
     examples = []
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LabelFileError(f"{path}:{number}: not JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise LabelFileError(f"{path}:{number}: expected an object")
-            text, label = row.get("text"), row.get("label")
-            if not isinstance(text, str) or not text.strip():
-                raise LabelFileError(f"{path}:{number}: missing text")
-            if label not in LABELS:
-                raise LabelFileError(f"{path}:{number}: label {label!r} is not one of {LABELS}")
-            split = row.get("split", "train")
-            if split not in SPLITS:
-                raise LabelFileError(f"{path}:{number}: split {split!r} is not one of {SPLITS}")
-            examples.append(Example(
-                id=str(row.get("id") or f"{Path(path).stem}:{number}"),
-                text=text,
-                label=label,
-                thread_title=row.get("thread_title") or None,
-                event=row.get("event"),
-                source=row.get("source") or default_source,
-                split=split,
-            ))
+    for number, row, problem in json_objects(path):
+        if problem:
+            raise LabelFileError(f"{path}:{number}: {problem}")
+        text, label = row.get("text"), row.get("label")
+        if not isinstance(text, str) or not text.strip():
+            raise LabelFileError(f"{path}:{number}: missing text")
+        if label not in LABELS:
+            raise LabelFileError(f"{path}:{number}: label {label!r} is not one of {LABELS}")
+        split = row.get("split", "train")
+        if split not in SPLITS:
+            raise LabelFileError(f"{path}:{number}: split {split!r} is not one of {SPLITS}")
+        examples.append(Example(
+            id=str(row.get("id") or f"{Path(path).stem}:{number}"),
+            text=text,
+            label=label,
+            thread_title=row.get("thread_title") or None,
+            event=row.get("event"),
+            source=row.get("source") or default_source,
+            split=split,
+        ))
     return examples
 
 

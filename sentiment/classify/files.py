@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sentiment.classify.data import LabelFileError, json_objects
 from sentiment.classify.model import Classifier
 from sentiment.settings import LABELS
 
@@ -32,21 +33,13 @@ class InputRow:
 def read_inputs(path: Path, *, max_errors: int = 20) -> list[InputRow]:
     """All rows of ``path``, or an ``InputError`` listing what is wrong (nothing is labelled then)."""
     rows, errors, seen = [], [], set()
-    with Path(path).open(encoding="utf-8", errors="strict") as handle:
-        try:
-            lines = handle.read().splitlines()
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(f"line {number}: not JSON ({exc.msg})")
-            continue
-        if not isinstance(row, dict):
-            errors.append(f"line {number}: expected an object")
+    try:
+        objects = list(json_objects(path))
+    except LabelFileError as exc:
+        raise InputError(str(exc)) from None
+    for number, row, problem in objects:
+        if problem:
+            errors.append(f"line {number}: {problem}")
             continue
         rid, text, title = row.get("id"), row.get("text"), row.get("thread_title")
         if not isinstance(rid, (str, int)) or isinstance(rid, bool) or str(rid) == "":

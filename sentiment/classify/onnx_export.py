@@ -1,10 +1,11 @@
 """Export a fine-tuned torch model to ONNX and quantise its weights to int8.
 
 Uses ``torch.onnx`` and ONNX Runtime's own quantiser (``optimum`` would downgrade transformers).
-Weights of every linear layer become int8 except the feed-forward output projections: their
-inputs (after GELU) carry outlier activations that per-tensor dynamic quantisation crushes.
-Measured on the accurate model's dev split: quantising them too agreed with torch on 66% of
-comments; keeping them in fp32 agrees on 97%.
+The attention projections become int8; the feed-forward block stays fp32: its activations
+(around and after GELU) carry outliers that per-tensor dynamic quantisation crushes. Measured on
+the dev split against torch: quantising every linear layer agreed on 66% (accurate) and 94%
+(fast) of comments; keeping the feed-forward output in fp32, 97.4% and 97.7%; keeping the whole
+feed-forward block in fp32, 98.7% and 99.4%.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from pathlib import Path
 
 
 def _outlier_nodes(path: Path) -> list[str]:
-    """The feed-forward output projections (``…/layer.N/output/dense/MatMul``)."""
+    """The feed-forward layers (``…/layer.N/intermediate/dense``, ``…/layer.N/output/dense``)."""
     import onnx
 
     graph = onnx.load(str(path), load_external_data=False).graph
     return [n.name for n in graph.node
-            if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name]
+            if n.op_type == "MatMul" and "/attention/" not in n.name
+            and ("/output/dense/" in n.name or "/intermediate/dense/" in n.name)]
 
 
 def export_int8(model, tokenizer, target: Path) -> Path:
