@@ -53,7 +53,8 @@ def test_steps_work_alone_on_a_new_database(tmp_path):
     assert "labelled" in _run("--db", db, "classify")
     out = _run("--db", db, "trends")
     assert "Qwen3.5 small models released" in out
-    assert "no model card for the active model" in out  # says that shares are raw
+    # classify recorded the model's dev-split quality, so shares can be corrected
+    assert "no model card for the active model" not in out
     out = _run("--db", db, "brief", "--week", "2026-W10", "--out", str(tmp_path / "b"))
     assert (tmp_path / "b" / "2026-W10.html").exists()
 

@@ -155,7 +155,7 @@ def test_pipeline_deployment_from_prefect_yaml_runs_on_a_process_worker(prefect_
     assert (tmp_path / "out" / "2026-W10.html").exists()
     with duckdb.connect(str(db), read_only=True) as con:
         steps = dict(con.execute("SELECT step, status FROM runs").fetchall())
-    assert steps == {"ingest": "ok", "classify": "ok", "trends": "ok"}
+    assert steps == {"collect:files": "ok", "classify": "ok", "trends": "ok"}
     assert {v for _, v, *_ in tables["stances"]} == {fast_model.model_version}
 
 
@@ -212,7 +212,7 @@ def test_two_pipelines_at_once_beside_an_open_reader_equal_one_run(prefect_env, 
     assert _tables(concurrent) == _tables(sequential)
     with duckdb.connect(str(concurrent), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs WHERE status <> 'ok'").fetchone()[0] == 0
-        assert con.execute("SELECT count(*) FROM runs WHERE step = 'ingest'").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM runs WHERE step = 'collect:files'").fetchone()[0] == 2
 
 
 _DASK = """

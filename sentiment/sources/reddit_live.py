@@ -21,7 +21,7 @@ _THREAD_URL = re.compile(r"/comments/([a-z0-9]+)", re.IGNORECASE)
 _BARE_ID = re.compile(r"^(?:t3_)?([a-z0-9]+)$", re.IGNORECASE)
 
 
-class RedditConfigError(RuntimeError):
+class RedditConfigError(ValueError):
     """praw could not be set up from the configured ``praw.ini`` site."""
 
 
