@@ -127,19 +127,25 @@ def _collect_reddit(ctx: _Context, params: dict) -> None:
         except FetchFailed as exc:
             ctx.report.failed.append(f"listing {scope}")
             ctx.report.skipped[f"listing stopped early: {exc.reason}"] += 1
-    for n, post_id in enumerate(todo, start=1):
-        try:
-            parsed = client.thread(post_id)
-        except FetchFailed as exc:
-            ctx.fail("reddit", post_id, exc.reason, "thread")
-        except ParseError as exc:
-            ctx.fail("reddit", post_id, f"unexpected body: {exc}", "thread")
-        else:
-            ctx.store(parsed)
-            clear_failure(ctx.con, "reddit", post_id)
-        ctx.progress(n, len(todo))
+    _fetch_each(ctx, "reddit", todo, client.thread, "thread")
     if subreddit and listing_ok and newest is not None:
         set_watermark(ctx.con, "reddit", scope, newest)
+
+
+def _fetch_each(ctx: _Context, source: str, ids: list[str], fetch, what: str) -> None:
+    """Fetch and store each thread or story in its own transaction; one that fails is recorded
+    for the next run and the others go on."""
+    for n, item_id in enumerate(ids, start=1):
+        try:
+            parsed = fetch(item_id)
+        except FetchFailed as exc:
+            ctx.fail(source, item_id, exc.reason, what)
+        except ParseError as exc:
+            ctx.fail(source, item_id, f"unexpected body: {exc}", what)
+        else:
+            ctx.store(parsed)
+            clear_failure(ctx.con, source, item_id)
+        ctx.progress(n, len(ids))
 
 
 # --- Hacker News ----------------------------------------------------------------------------
@@ -168,17 +174,7 @@ def _collect_hn(ctx: _Context, params: dict) -> None:
             except (FetchFailed, ParseError) as exc:
                 ctx.report.failed.append(f"search {query!r}")
                 ctx.report.skipped[f"search stopped early: {getattr(exc, 'reason', exc)}"] += 1
-        for n, story_id in enumerate(todo, start=1):
-            try:
-                parsed = client.item(story_id)
-            except FetchFailed as exc:
-                ctx.fail("hn", story_id, exc.reason, "story")
-            except ParseError as exc:
-                ctx.fail("hn", story_id, f"unexpected body: {exc}", "story")
-            else:
-                ctx.store(parsed)
-                clear_failure(ctx.con, "hn", story_id)
-            ctx.progress(n, len(todo))
+        _fetch_each(ctx, "hn", todo, client.item, "story")
     if query and listing_ok and newest is not None:
         set_watermark(ctx.con, "hn", scope, newest)
 
