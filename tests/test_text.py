@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sentiment.text import author_hash, content_hash, html_to_text, normalize
 from tests.conftest import SEED_000
 
@@ -54,3 +57,28 @@ def test_reddit_entities_unescape_to_what_readers_see():
 
     assert normalize(unescape_entities("&amp;#x200B;\n\nI &lt;3 qwen &amp; co")) == "I <3 qwen & co"
     assert normalize("family 👨\u200d👩\u200d👧") == "family 👨\u200d👩\u200d👧"
+
+
+# Characters that exercise every branch of ftfy: curly quotes, mojibake pieces, C1 controls,
+# ligatures, full-width forms, line breaks, entities, escapes, combining marks, emoji.
+_TRICKY = "’‘“”ʼ‛‟Ã©â€™Â\xa0\x80\x85\x9dﬁﬂＡｂ１\r\n\u2028\u2029&<>;#x27amp\x1b[0m\u0301e\u200b😬—naïveβ€™"
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(_TRICKY), st.characters(codec="utf-8")), max_size=80))
+def test_fix_text_shortcut_equals_ftfy(text):
+    import ftfy
+
+    from sentiment.text import fix_text
+
+    assert fix_text(text) == ftfy.fix_text(text, normalization="NFC")
+
+
+def test_fix_text_shortcut_on_common_forms():
+    import ftfy
+
+    from sentiment.text import fix_text
+
+    for text in ("it’s “fine”", "naïve café", "line one\nit’s\n\nline “three”", "Ã©tÃ© it’s", "a\r\nb ’",
+                 "caf\u0065\u0301 ’", "&amp; it’s", "Qwenβ€™s future"):
+        assert fix_text(text) == ftfy.fix_text(text, normalization="NFC"), text

@@ -13,10 +13,37 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
 from sentiment.records import Document
 from sentiment.sources.reddit import comment_document, post_document
 
 ZSTD_WINDOW = 2 ** 31  # Pushshift/Arctic Shift files are compressed with --long=31
+_BLOCK_BYTES = 1 << 24
+_WHITESPACE = np.zeros(256, bool)
+_WHITESPACE[list(b" \t\r\n\f\v")] = True
+
+
+def _line_arrays(data: bytes, size: int) -> Iterator[pa.BinaryArray]:
+    """The non-blank lines of ``data`` (which ends with a newline), at most ``size`` per array.
+
+    The array is a view over ``data``: each line keeps the whitespace that follows it (its
+    newline and any blank lines after it), which JSON ignores, so no byte is copied.
+    """
+    raw = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    blank = ends == starts
+    for i in np.flatnonzero(~blank & (ends - starts < 16)):  # short lines may be all whitespace
+        blank[i] = bool(_WHITESPACE[raw[starts[i]:ends[i]]].all())
+    starts = starts[~blank].astype(np.int64)
+    buffer = pa.py_buffer(data)
+    for lo in range(0, len(starts), size):
+        chunk = starts[lo:lo + size]
+        end = starts[lo + size] if lo + size < len(starts) else len(data)
+        offsets = np.append(chunk, end)
+        yield pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(chunk), [None, pa.py_buffer(offsets), buffer])
 
 
 def parse_record(obj: object) -> Document | None:
@@ -51,17 +78,31 @@ class DumpReader:
         """Bytes of the file read so far."""
         return self._raw.tell()
 
-    def batches(self, size: int) -> Iterator[list[bytes]]:
-        """Non-empty lines in lists of at most ``size``."""
-        batch: list[bytes] = []
-        for line in self._lines:
-            if line.strip():
-                batch.append(line)
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+    def batches(self, size: int) -> Iterator[pa.BinaryArray]:
+        """Non-blank lines, at most ``size`` per batch, as Arrow arrays over the bytes read.
+
+        Lines are found with one vectorised scan per block and the array is built over the
+        block's bytes without a Python object per line: at a million lines a minute this loop
+        must cost far less than storing them.
+        """
+        pending = b""
+        while True:
+            parts, n_lines, eof = [pending], pending.count(b"\n"), False
+            while n_lines < size:
+                block = self._lines.read(_BLOCK_BYTES)
+                if not block:
+                    eof = True
+                    break
+                parts.append(block)
+                n_lines += block.count(b"\n")
+            data = b"".join(parts)
+            if eof:
+                if data.strip():
+                    yield from _line_arrays(data if data.endswith(b"\n") else data + b"\n", size)
+                return
+            cut = int(np.flatnonzero(np.frombuffer(data, np.uint8) == 10)[size - 1]) + 1
+            pending = data[cut:]
+            yield from _line_arrays(data[:cut], size)
 
     def close(self) -> None:
         self._lines.close()

@@ -16,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from sentiment.sources.dump import DumpReader, parse_record
@@ -101,26 +103,28 @@ class DumpImporter:
             [[s.lower().removeprefix("r/") for s in f.subreddits], _epoch(f.since), _epoch(f.until),
              [k.lower() for k in f.keywords]])
 
-    def import_lines(self, lines: list[bytes]) -> UpsertResult:
-        """Parse, filter, normalise and merge one batch of raw lines."""
+    def import_lines(self, lines: Sequence[bytes] | pa.Array) -> UpsertResult:
+        """Parse, filter, normalise and merge one batch of raw lines (bytes, or an Arrow binary
+        array such as :meth:`DumpReader.batches` yields)."""
         con = self.con
-        column = pa.array(lines, pa.binary())
+        column = lines if isinstance(lines, pa.Array) else pa.array(lines, pa.large_binary())
         try:
-            column = column.cast(pa.string())  # validates UTF-8 for the whole batch at once
+            column = column.cast(pa.large_string())  # validates UTF-8 for the whole batch at once
             n_undecodable = 0
         except pa.ArrowInvalid:
             texts: list[str | None] = []
-            for line in lines:
+            for line in column.to_pylist():
                 try:
                     texts.append(line.decode("utf-8"))
                 except UnicodeDecodeError:
                     texts.append(None)
             n_undecodable = sum(t is None for t in texts)
             self.skipped["malformed line (not UTF-8)"] += n_undecodable
-            column = pa.array(texts, pa.string())
-        con.register("_lines", pa.table({"line_no": pa.array(range(len(lines)), pa.int64()), "line": column}))
+            column = pa.array(texts, pa.large_string())
+        line_no = pa.array(np.arange(len(column), dtype=np.int64))
+        con.register("_lines", pa.table({"line_no": line_no, "line": column}))
         try:
-            return self._import_registered(len(lines) - n_undecodable)
+            return self._import_registered(len(column) - n_undecodable)
         finally:
             con.unregister("_lines")
 
