@@ -85,8 +85,9 @@ def as_datetime(value: date | datetime | str | None) -> datetime | None:
     return datetime.combine(value, time())
 
 
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
+def _unique(items: Iterable[str]) -> dict[str, None]:
+    """An insertion-ordered set: ids to fetch, each once, in the order they were found."""
+    return dict.fromkeys(items)
 
 
 # --- Reddit ---------------------------------------------------------------------------------
@@ -122,12 +123,12 @@ def _collect_reddit(ctx: _Context, params: dict) -> None:
                     if since is not None and created < since:
                         break
                     newest = max(newest, created) if newest else created
-                todo = _unique([*todo, post_id])
+                todo.setdefault(post_id)
             listing_ok = True
         except FetchFailed as exc:
             ctx.report.failed.append(f"listing {scope}")
             ctx.report.skipped[f"listing stopped early: {exc.reason}"] += 1
-    _fetch_each(ctx, "reddit", todo, client.thread, "thread")
+    _fetch_each(ctx, "reddit", list(todo), client.thread, "thread")
     if subreddit and listing_ok and newest is not None:
         set_watermark(ctx.con, "reddit", scope, newest)
 
@@ -155,7 +156,7 @@ def _collect_hn(ctx: _Context, params: dict) -> None:
 
     s = ctx.settings
     query = (params.get("query") or "").strip()
-    todo = pending_failures(ctx.con, "hn")
+    todo = _unique(pending_failures(ctx.con, "hn"))
     newest: datetime | None = None
     listing_ok = False
     with make_client(s, s.hn_api_url) as http:
@@ -169,12 +170,12 @@ def _collect_hn(ctx: _Context, params: dict) -> None:
                 for story_id, created in client.search(query, after):
                     if created is not None:
                         newest = max(newest, created) if newest else created
-                    todo = _unique([*todo, story_id])
+                    todo.setdefault(story_id)
                 listing_ok = True
             except (FetchFailed, ParseError) as exc:
                 ctx.report.failed.append(f"search {query!r}")
                 ctx.report.skipped[f"search stopped early: {getattr(exc, 'reason', exc)}"] += 1
-        _fetch_each(ctx, "hn", todo, client.item, "story")
+        _fetch_each(ctx, "hn", list(todo), client.item, "story")
     if query and listing_ok and newest is not None:
         set_watermark(ctx.con, "hn", scope, newest)
 
