@@ -36,12 +36,17 @@ _FIELDS = ("id", "name", "link_id", "parent_id", "author", "body", "title", "sel
            "created_utc", "subreddit", "permalink", "url")
 
 # normalize() for a simple text: trailing blanks per line, at most one blank line, stripped.
-# (The regexes only run on texts with a newline; a single line just needs trimming.)
-_NORM = ("trim(CASE WHEN contains({x}, chr(10)) THEN regexp_replace(regexp_replace({x}, '[ \\t]+\\n', chr(10), "
-         "'g'), '\\n{{3,}}', chr(10) || chr(10), 'g') ELSE {x} END, ' ' || chr(9) || chr(10))")
-# content_hash(): runs of whitespace as one space, trimmed, case-folded (lower() for ASCII), SHA-256.
-_HASH = ("substr(sha256(lower(trim(CASE WHEN contains({x}, '  ') OR contains({x}, chr(9)) OR contains({x}, chr(10)) "
-         "THEN regexp_replace({x}, '[ \\t\\n]+', ' ', 'g') ELSE {x} END))), 1, 16)")
+# (The regexes only run on texts with a newline, the trim only on texts that start or end with
+# a blank: DuckDB's trim with a character list is slow, and most texts need neither.)
+_TIDY = ("CASE WHEN contains({x}, chr(10)) THEN regexp_replace(regexp_replace({x}, '[ \\t]+\\n', chr(10), "
+         "'g'), '\\n{{3,}}', chr(10) || chr(10), 'g') ELSE {x} END")
+_BLANKS = "(' ', chr(9), chr(10))"
+_STRIP = (f"CASE WHEN {{x}}[1] IN {_BLANKS} OR {{x}}[-1] IN {_BLANKS} "
+          "THEN trim({x}, ' ' || chr(9) || chr(10)) ELSE {x} END")
+# content_hash() of a normalised text (no outer blanks left to strip): runs of whitespace as one
+# space, case-folded (lower() for ASCII), SHA-256.
+_HASH = ("substr(sha256(lower(CASE WHEN contains({x}, '  ') OR contains({x}, chr(9)) OR contains({x}, chr(10)) "
+         "THEN regexp_replace({x}, '[ \\t\\n]+', ' ', 'g') ELSE {x} END)), 1, 16)")
 
 
 @dataclass
@@ -164,7 +169,7 @@ class DumpImporter:
         complex_lines = con.execute("SELECT line_no, line FROM _kept WHERE NOT simple").fetchall()
         self.n_python += len(complex_lines)
         # The Python parser runs in a thread while DuckDB (which releases the GIL) builds the
-        # SQL-path rows, so the two overlap.
+        # SQL-path rows (``_incoming``), so the two overlap.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(self._parse_complex, complex_lines, now)
             con.execute(self._fast_sql(), [self.opad, self.ipad, now])
@@ -175,10 +180,8 @@ class DumpImporter:
         try:
             result = UpsertResult(n_in=n_records - sum(counts) - n_bad)
             with transaction(con):
-                con.execute(f"""
-                    CREATE OR REPLACE TEMP TABLE _incoming AS
-                    SELECT * FROM _fast UNION ALL BY NAME SELECT * FROM _slow
-                """)
+                if slow.num_rows:
+                    con.execute("INSERT INTO _incoming BY NAME SELECT * FROM _slow")
                 n_rows, n_unique = con.execute(
                     "SELECT count(*), count(DISTINCT doc_id) FROM _incoming").fetchall()[0]
                 if n_rows != n_unique:  # the same id twice in a batch: the first line wins, as in the row path
@@ -188,7 +191,6 @@ class DumpImporter:
                     """)
                 merge_incoming(con, result, n_repeated=result.n_in - n_unique)
                 con.execute("DROP TABLE _incoming")
-                con.execute("DROP TABLE _fast")
         finally:
             con.unregister("_slow")
         self.result.add(result)
@@ -219,10 +221,9 @@ class DumpImporter:
 
     @staticmethod
     def _fast_sql() -> str:
-        norm = _NORM.format
-        chash = _HASH.format
+        tidy, strip, chash = _TIDY.format, _STRIP.format, _HASH.format
         return f"""
-            CREATE OR REPLACE TEMP TABLE _fast AS
+            CREATE OR REPLACE TEMP TABLE _incoming AS
             WITH base AS (
                 SELECT line_no, id, name, link_id, parent_id, author, created, permalink, url, title,
                        body IS NOT NULL AS is_comment,
@@ -239,11 +240,12 @@ class DumpImporter:
                             END AS parent,
                        CASE WHEN created IS NULL THEN NULL
                             ELSE make_timestamp(CAST(round(created * 1000000) AS BIGINT)) END AS created_at,
-                       author, permalink, url, title, raw
+                       author, permalink, url, title, raw,
+                       {tidy(x="raw")} AS tidy_raw, {tidy(x="coalesce(title, '')")} AS tidy_title
                 FROM base
             ), texts AS (
                 SELECT *,
-                       CASE WHEN gone THEN raw ELSE {norm(x="raw")} END AS text,
+                       CASE WHEN gone THEN raw ELSE {strip(x="tidy_raw")} END AS text,
                        CASE WHEN gone AND is_comment THEN NULL ELSE author END AS who
                 FROM shaped
             ), authors AS (  -- HMAC once per distinct author in the batch
@@ -260,7 +262,7 @@ class DumpImporter:
                    CASE WHEN post_name IS NULL THEN NULL ELSE 'reddit:' || post_name END AS thread_id,
                    CASE WHEN parent IS NULL THEN NULL ELSE 'reddit:' || parent END AS parent_id,
                    created_at, a_hash AS author_hash,
-                   CASE WHEN is_comment THEN NULL ELSE {norm(x="coalesce(title, '')")} END AS title,
+                   CASE WHEN is_comment THEN NULL ELSE {strip(x="tidy_title")} END AS title,
                    text,
                    CASE WHEN coalesce(permalink, '') <> '' THEN 'https://www.reddit.com' || permalink
                         WHEN is_comment THEN NULL ELSE url END AS url,
