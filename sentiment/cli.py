@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -64,7 +65,9 @@ def _ingest(settings: Settings, con, paths: list[Path]) -> None:
         f"{d.n_unchanged} unchanged, {d.n_duplicate} exact duplicates dropped; "
         f"{report.events.n_new} new events ({time.perf_counter() - started:.1f}s)")
     for reason, count in sorted(report.skipped.items()):
-        console.print(f"  skipped {count}: {reason}", style="yellow", markup=False)
+        named = report.examples.get(reason)
+        console.print(f"  skipped {count}: {reason}" + (f" (e.g. {', '.join(named)})" if named else ""),
+                      style="yellow", markup=False)
     for path, reason in report.failed_files.items():
         console.print(f"  could not read {path}: {reason}", style="red", markup=False)
 
@@ -417,6 +420,57 @@ def label(
         total = con.execute("SELECT count(*) FROM labels").fetchone()[0]
         console.print(f"labelled {done} comments this session, {total} in all; "
                       "`sentiment train` includes them.")
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    db: Annotated[Optional[Path], typer.Option("--db", help="DuckDB file to check (default: the global --db).")] = None,
+    migrate: Annotated[bool, typer.Option(
+        "--migrate", help="Apply missing migrations first (opens the file for writing).")] = False,
+) -> None:
+    """Check a database read-only: schema version, orphaned rows, outdated stances, pending work,
+    failed or stuck runs; print what to do. Exit code 1 when something needs action."""
+    from sentiment.store import connect
+    from sentiment.store.doctor import check_database
+
+    path = db or _settings(ctx).db
+    if migrate:
+        if not Path(path).exists():
+            console.print(f"no database at {path}", style="red", markup=False)
+            raise typer.Exit(1)
+        with connect(path) as con:  # a writer connection migrates on open
+            console.print(f"migrated {path}: schema version "
+                          f"{con.execute('SELECT max(version) FROM schema_version').fetchone()[0]}", markup=False)
+    try:
+        report = check_database(path)
+    except FileNotFoundError as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(1) from None
+    styles = {"ok": "green", "info": "cyan", "action": "bold red"}
+    findings = Table(title=f"sentiment doctor: {report.checked}", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("check", "status", "finding", "what to do"):
+        findings.add_column(column, overflow="fold")
+    for f in report.findings:
+        findings.add_row(f.check, f"[{styles[f.status]}]{f.status}[/]", escape(f.detail), escape(f.fix or ""))
+    console.print(findings)
+    if report.steps:
+        steps = Table(title="runs per step", title_justify="left", box=box.SIMPLE_HEAD)
+        for column in ("step", "runs", "last status", "last started (UTC)", "in", "new", "skipped", "failed",
+                       "running"):
+            steps.add_column(column, justify="left" if column in ("step", "last status") else "right")
+        for s in report.steps:
+            steps.add_row(escape(s.step), str(s.runs), s.last_status,
+                          f"{s.last_started:%Y-%m-%d %H:%M}" if s.last_started else "", *(
+                              "" if v is None else str(v)
+                              for v in (s.last_n_in, s.last_n_new, s.last_n_skipped, s.failed, s.running)))
+        console.print(steps)
+    if report.healthy:
+        console.print("healthy: nothing to do", style="green")
+    else:
+        n = sum(f.status == "action" for f in report.findings)
+        console.print(f"{n} finding(s) need action: run the commands in 'what to do'", style="red")
+        raise typer.Exit(1)
+
 
 from sentiment.cli_collect import collect_app  # noqa: E402 - the collect sub-app (issue 5)
 app.add_typer(collect_app, name="collect")

@@ -55,7 +55,9 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
         f"collect {kind}: {report.fetched} documents fetched → {report.new} new, {report.updated} updated, "
         f"{report.unchanged} unchanged ({time.perf_counter() - started:.1f}s)", markup=False)
     for reason, count in sorted(report.skipped.items()):
-        console.print(f"  skipped {count}: {reason}", style="yellow", markup=False)
+        named = report.examples.get(reason)
+        console.print(f"  skipped {count}: {reason}" + (f" (e.g. {', '.join(named)})" if named else ""),
+                      style="yellow", markup=False)
     if report.failed:
         console.print(f"  failed {len(report.failed)} (retried by the next run): " + ", ".join(report.failed[:20])
                       + (" …" if len(report.failed) > 20 else ""), style="red", markup=False)

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 
 import duckdb
 
-from sentiment.records import Parsed
+from sentiment.records import Parsed, merge_examples, note_example
 from sentiment.settings import Settings, get_settings, load_author_key
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
@@ -42,6 +42,8 @@ class CollectReport:
     unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     failed: list[str] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    """The first few skipped items per reason (doc ids, URLs, ``FILE:LINE``)."""
 
     def add(self, result: UpsertResult) -> None:
         self.fetched += result.n_in
@@ -62,6 +64,7 @@ class _Context:
 
     def store(self, parsed: Parsed) -> None:
         self.report.skipped.update(parsed.skipped)
+        merge_examples(self.report.examples, parsed.examples)
         self.report.add(upsert_documents(self.con, parsed.documents, author_key=self.author_key))
 
     def progress(self, done: int, total: int | None) -> None:
@@ -72,6 +75,7 @@ class _Context:
         record_failure(self.con, source, item, reason)
         self.report.failed.append(item)
         self.report.skipped[f"{what} not fetched: {reason}"] += 1
+        note_example(self.report.examples, f"{what} not fetched: {reason}", item)
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:
@@ -218,6 +222,7 @@ def _collect_files(ctx: _Context, params: dict) -> None:
     ctx.report.updated += d.n_updated + report.events.n_updated
     ctx.report.unchanged += d.n_unchanged
     ctx.report.skipped.update(report.skipped)
+    merge_examples(ctx.report.examples, report.examples)
     ctx.report.failed.extend(report.failed_files)
 
 
@@ -251,6 +256,7 @@ def run_source(
             stats.n_new = report.new
             stats.n_updated = report.updated
             stats.skipped.update(report.skipped)
+            merge_examples(stats.examples, report.examples)
             stats.notes["unchanged"] = report.unchanged
             stats.notes["params"] = {k: v for k, v in params.items() if v not in (None, [], "")}
             if report.failed:

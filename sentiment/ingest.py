@@ -17,7 +17,7 @@ import duckdb
 import yaml
 
 from sentiment.events import is_events_body, parse_events
-from sentiment.records import Parsed
+from sentiment.records import Parsed, merge_examples
 from sentiment.sources import ParseError, SnapshotFolder, hn, reddit, web
 from sentiment.store import RunStats, track_run, upsert_documents, upsert_events
 from sentiment.store.writes import UpsertResult
@@ -36,6 +36,8 @@ class IngestReport:
     events: UpsertResult = field(default_factory=UpsertResult)
     skipped: dict[str, int] = field(default_factory=dict)
     failed_files: dict[str, str] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    """The first few skipped items per reason: doc ids, or the file that could not be read."""
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], dict[str, str]]:
@@ -96,17 +98,18 @@ def ingest_paths(
     report = IngestReport(files=len(files), failed_files=dict(missing))
     with (track_run(con, "ingest") if record_run else nullcontext(RunStats("ingest"))) as stats:
         report.run_id = stats.run_id
-        for reason in missing.values():
-            stats.skip(reason)
+        for path, reason in missing.items():
+            stats.skip(reason, item=path)
         for path in files:
             try:
                 parsed = parse_file(path)
             except Exception as exc:  # any unreadable input is reported and the run goes on
                 reason = (str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}")[:200]
                 report.failed_files[str(path)] = reason
-                stats.skip(f"unreadable file: {reason}")
+                stats.skip(f"unreadable file: {reason}", item=str(path))
             else:
                 stats.skipped.update(parsed.skipped)
+                merge_examples(stats.examples, parsed.examples)
                 report.documents.add(upsert_documents(con, parsed.documents, author_key=author_key))
                 report.events.add(upsert_events(con, parsed.events))
             if on_file:
@@ -120,4 +123,5 @@ def ingest_paths(
         if report.failed_files:
             stats.notes["failed_files"] = report.failed_files
         report.skipped = dict(stats.skipped)
+        report.examples = stats.examples
     return report

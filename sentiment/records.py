@@ -14,6 +14,9 @@ def make_doc_id(source: str, external_id: str) -> str:
     return f"{source}:{external_id}"
 
 
+_OPTIONAL_TEXT = ("thread_id", "parent_id", "author", "title", "url")
+
+
 @dataclass(slots=True)
 class Document:
     """One piece of text from a source, already normalised.
@@ -36,8 +39,19 @@ class Document:
     deleted: bool = False
 
     def __post_init__(self) -> None:
+        # The last check before the store: a wrong type here would fail a whole batch's write.
         if self.kind not in KINDS:
             raise ValueError(f"unknown document kind {self.kind!r}")
+        if not isinstance(self.external_id, str) or not self.external_id:
+            raise ValueError(f"external_id must be non-empty text, got {self.external_id!r:.60}")
+        if not isinstance(self.source, str) or not isinstance(self.text, str):
+            raise ValueError("source and text must be text")
+        for name in _OPTIONAL_TEXT:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be text, got {type(value).__name__}")
+        if self.created_at is not None and not isinstance(self.created_at, datetime):
+            raise ValueError(f"created_at must be a datetime, got {type(self.created_at).__name__}")
 
     @property
     def doc_id(self) -> str:
@@ -55,10 +69,36 @@ class Event:
     keywords: list[str] = field(default_factory=list)
 
 
+MAX_EXAMPLES = 5
+"""How many skipped items (ids, file lines) a report names per reason: enough to find them."""
+
+
+def note_example(examples: dict[str, list[str]], reason: str, item: str) -> None:
+    """Remember ``item`` as an example of ``reason`` (the first :data:`MAX_EXAMPLES` per reason)."""
+    found = examples.setdefault(reason, [])
+    if len(found) < MAX_EXAMPLES and item not in found:
+        found.append(item)
+
+
+def merge_examples(into: dict[str, list[str]], other: dict[str, list[str]]) -> None:
+    """Add ``other``'s examples to ``into``, keeping the per-reason limit."""
+    for reason, found in other.items():
+        for item in found:
+            note_example(into, reason, item)
+
+
 @dataclass(slots=True)
 class Parsed:
-    """What a parser made of one input: documents, plus what it skipped and why."""
+    """What a parser made of one input: documents, plus what it skipped, why, and which ones
+    (``examples``: the first few ids per reason)."""
 
     documents: list[Document] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, reason: str, item: str | None = None, count: int = 1) -> None:
+        """Count ``count`` skipped records for ``reason``, naming ``item`` when it has an id."""
+        self.skipped[reason] += count
+        if item is not None:
+            note_example(self.examples, reason, item)

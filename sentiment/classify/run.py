@@ -74,9 +74,11 @@ def activate(con: duckdb.DuckDBPyConnection, classifier: Classifier) -> None:
     set_meta(con, MODEL_CARD_KEY, json.dumps(quality_card(classifier)))
 
 
-def count_pending(con: duckdb.DuckDBPyConnection, model_version: str) -> int:
-    """How many documents the next classify run would label."""
-    return con.execute(f"SELECT count(*) FROM ({_PENDING})", [model_version]).fetchone()[0]
+def count_pending(con: duckdb.DuckDBPyConnection, model_version: str, *, with_text: bool = False) -> int:
+    """How many documents the next classify run would take up (``with_text``: would label; the
+    others have no text and are skipped)."""
+    where = " WHERE trim(coalesce(body, '')) <> ''" if with_text else ""
+    return con.execute(f"SELECT count(*) FROM ({_PENDING}){where}", [model_version]).fetchone()[0]
 
 
 def pending_documents(

@@ -10,6 +10,7 @@ doc_id and the same text. Files are streamed: memory does not grow with the file
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from sentiment.records import Document
+from sentiment.sources.fields import BadRecord
 from sentiment.sources.reddit import comment_document, post_document
 
 ZSTD_WINDOW = 2 ** 31  # Pushshift/Arctic Shift files are compressed with --long=31
@@ -25,8 +27,9 @@ _WHITESPACE = np.zeros(256, bool)
 _WHITESPACE[list(b" \t\r\n\f\v")] = True
 
 
-def _line_arrays(data: bytes, size: int) -> Iterator[pa.BinaryArray]:
-    """The non-blank lines of ``data`` (which ends with a newline), at most ``size`` per array.
+def _line_arrays(data: bytes, size: int) -> Iterator[tuple[pa.BinaryArray, np.ndarray]]:
+    """The non-blank lines of ``data`` (which ends with a newline), at most ``size`` per array,
+    each with the lines' 0-based numbers in ``data``.
 
     The array is a view over ``data``: each line keeps the whitespace that follows it (its
     newline and any blank lines after it), which JSON ignores, so no byte is copied.
@@ -37,17 +40,22 @@ def _line_arrays(data: bytes, size: int) -> Iterator[pa.BinaryArray]:
     blank = ends == starts
     for i in np.flatnonzero(~blank & (ends - starts < 16)):  # short lines may be all whitespace
         blank[i] = bool(_WHITESPACE[raw[starts[i]:ends[i]]].all())
-    starts = starts[~blank].astype(np.int64)
+    numbers = np.flatnonzero(~blank)
+    starts = starts[numbers].astype(np.int64)
     buffer = pa.py_buffer(data)
     for lo in range(0, len(starts), size):
         chunk = starts[lo:lo + size]
         end = starts[lo + size] if lo + size < len(starts) else len(data)
         offsets = np.append(chunk, end)
-        yield pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(chunk), [None, pa.py_buffer(offsets), buffer])
+        array = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(chunk), [None, pa.py_buffer(offsets), buffer])
+        yield array, numbers[lo:lo + size]
 
 
 def parse_record(obj: object) -> Document | None:
-    """A dump line's object as a comment or post Document; None if it is neither."""
+    """A dump line's object as a comment or post Document; None if it is neither.
+
+    Raises :class:`~sentiment.sources.fields.BadRecord` when a field has the wrong type or range.
+    """
     if not isinstance(obj, dict) or not obj.get("id"):
         return None
     if obj.get("body") is not None:
@@ -55,6 +63,35 @@ def parse_record(obj: object) -> Document | None:
     if obj.get("title") is not None:
         return post_document(obj)
     return None
+
+
+def parse_line(line: bytes | str) -> Document | None:
+    """One dump line (JSON text) as a Document; None if it is not a comment or submission.
+
+    Raises :class:`~sentiment.sources.fields.BadRecord` for text that is not UTF-8 or JSON, JSON
+    nested too deep to read, a lone UTF-16 surrogate escape (not Unicode text; DuckDB's JSON reader
+    rejects it too, so both import paths agree) or a field of the wrong type.
+    """
+    try:
+        text = line.decode("utf-8") if isinstance(line, bytes) else line
+        obj = json.loads(text)
+    except UnicodeDecodeError:
+        raise BadRecord("not UTF-8") from None
+    except RecursionError:
+        raise BadRecord("JSON nested too deep") from None
+    except ValueError:
+        raise BadRecord("not JSON") from None
+    if "\\u" in text and _has_lone_surrogate(obj):
+        raise BadRecord("a lone UTF-16 surrogate escape")
+    return parse_record(obj)
+
+
+def _has_lone_surrogate(obj: object) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class DumpReader:
@@ -72,6 +109,7 @@ class DumpReader:
             self._lines = io.BufferedReader(reader, buffer_size=1 << 20)
         else:
             self._lines = io.BufferedReader(self._raw, buffer_size=1 << 20)
+        self.line_numbers: np.ndarray = np.zeros(0, np.int64)
 
     @property
     def position(self) -> int:
@@ -86,6 +124,7 @@ class DumpReader:
         must cost far less than storing them.
         """
         pending = b""
+        first_line = 1  # the file's line number of the first line in ``pending``
         while True:
             parts, n_lines, eof = [pending], pending.count(b"\n"), False
             while n_lines < size:
@@ -98,11 +137,17 @@ class DumpReader:
             data = b"".join(parts)
             if eof:
                 if data.strip():
-                    yield from _line_arrays(data if data.endswith(b"\n") else data + b"\n", size)
+                    yield from self._numbered(data if data.endswith(b"\n") else data + b"\n", size, first_line)
                 return
             cut = int(np.flatnonzero(np.frombuffer(data, np.uint8) == 10)[size - 1]) + 1
             pending = data[cut:]
-            yield from _line_arrays(data[:cut], size)
+            yield from self._numbered(data[:cut], size, first_line)
+            first_line += size
+
+    def _numbered(self, data: bytes, size: int, first_line: int) -> Iterator[pa.BinaryArray]:
+        for array, numbers in _line_arrays(data, size):
+            self.line_numbers = numbers + first_line
+            yield array
 
     def close(self) -> None:
         self._lines.close()

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sentiment.records import Document, Parsed, make_doc_id
-from sentiment.sources import ParseError, SnapshotFolder
+from sentiment.sources import ParseError, SnapshotFolder, fields
+from sentiment.sources.fields import BadRecord
 from sentiment.text import html_to_text
 
 SOURCE = "hn"
@@ -24,44 +25,60 @@ def is_item_body(body: Any) -> bool:
 
 def _created(item: dict) -> datetime | None:
     if item.get("created_at_i") is not None:
-        return datetime.fromtimestamp(int(item["created_at_i"]), tz=timezone.utc).replace(tzinfo=None)
-    if item.get("created_at"):
-        return datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")).astimezone(
-            timezone.utc).replace(tzinfo=None)
-    return None
+        return fields.unix_time(item, "created_at_i")
+    return fields.iso_time(item, "created_at")
+
+
+def _comment(item: dict, parent: str, thread_id: str) -> Document:
+    item_id = fields.identifier(item, "id")
+    text, author = fields.text(item, "text"), fields.text(item, "author")
+    gone = text is None and author is None
+    return Document(
+        source=SOURCE, kind="comment", external_id=item_id, thread_id=thread_id,
+        parent_id=make_doc_id(SOURCE, fields.identifier(item, "parent_id") or parent),
+        text="[deleted]" if gone else html_to_text(text),
+        created_at=_created(item), author=author,
+        url=ITEM_URL.format(item_id), deleted=gone,
+    )
 
 
 def parse_item(body: Any) -> Parsed:
-    """Documents for a story and its whole comment tree; deleted comments kept as placeholders."""
+    """Documents for a story and its whole comment tree; deleted comments kept as placeholders.
+
+    A comment with a field of the wrong type is skipped by id with the reason (its replies are
+    kept); a story that cannot be read raises :class:`ParseError`.
+    """
     if not is_item_body(body):
         raise ParseError("expected an Algolia HN item: an object with id, type and children")
     if body.get("type") != "story":
-        raise ParseError(f"expected a story at the root, got {body.get('type')!r}")
+        raise ParseError(f"expected a story at the root, got {str(body.get('type'))[:40]!r}")
     parsed = Parsed()
-    story_id = str(body["id"])
-    thread_id = make_doc_id(SOURCE, story_id)
-    parsed.documents.append(Document(
-        source=SOURCE, kind="post", external_id=story_id, thread_id=thread_id,
-        text=html_to_text(body.get("text")), created_at=_created(body),
-        author=body.get("author"), title=html_to_text(body.get("title")),
-        url=ITEM_URL.format(story_id),
-    ))
-    stack = [(child, story_id) for child in reversed(body.get("children") or [])]
+    try:
+        story_id = fields.identifier(body, "id")
+        if story_id is None:
+            raise BadRecord("no id")
+        thread_id = make_doc_id(SOURCE, story_id)
+        parsed.documents.append(Document(
+            source=SOURCE, kind="post", external_id=story_id, thread_id=thread_id,
+            text=html_to_text(fields.text(body, "text")), created_at=_created(body),
+            author=fields.text(body, "author"), title=html_to_text(fields.text(body, "title")),
+            url=ITEM_URL.format(story_id),
+        ))
+    except (BadRecord, ValueError) as exc:
+        raise ParseError(f"the story is malformed: {exc}") from None
+    stack = [(child, story_id) for child in reversed(fields.items(body.get("children")))]
     while stack:
         item, parent = stack.pop()
         if not isinstance(item, dict) or item.get("id") is None:
-            parsed.skipped["malformed item (no id)"] += 1
+            parsed.skip("malformed item (no id)")
             continue
-        item_id = str(item["id"])
-        gone = item.get("text") is None and item.get("author") is None
-        parsed.documents.append(Document(
-            source=SOURCE, kind="comment", external_id=item_id, thread_id=thread_id,
-            parent_id=make_doc_id(SOURCE, str(item.get("parent_id") or parent)),
-            text="[deleted]" if gone else html_to_text(item.get("text")),
-            created_at=_created(item), author=item.get("author"),
-            url=ITEM_URL.format(item_id), deleted=gone,
-        ))
-        stack.extend((child, item_id) for child in reversed(item.get("children") or []))
+        item_id = item["id"]
+        own = str(item_id) if isinstance(item_id, (int, str)) and not isinstance(item_id, bool) else None
+        try:
+            parsed.documents.append(_comment(item, parent, thread_id))
+        except (BadRecord, ValueError) as exc:
+            parsed.skip(f"malformed item: {exc}", make_doc_id(SOURCE, own) if own else None)
+        stack.extend((child, own or parent) for child in reversed(fields.items(item.get("children"))))
     return parsed
 
 
@@ -98,8 +115,12 @@ class HNLive:
             if not isinstance(body, dict) or not isinstance(body.get("hits"), list):
                 raise ParseError("expected an Algolia search body with a 'hits' list")
             for hit in body["hits"]:
-                if isinstance(hit, dict) and hit.get("objectID"):
-                    found.append((str(hit["objectID"]), _created(hit)))
+                if isinstance(hit, dict) and isinstance(hit.get("objectID"), (str, int)) and hit["objectID"] != "":
+                    try:
+                        created = _created(hit)
+                    except BadRecord:  # the story is still fetched; only the watermark lacks its time
+                        created = None
+                    found.append((str(hit["objectID"]), created))
             page += 1
             if page >= int(body.get("nbPages") or 0) or not body["hits"]:
                 return found

@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sentiment.records import Parsed
+from sentiment.records import Parsed, merge_examples, note_example
 from sentiment.sources import ParseError
 from sentiment.sources.web import ArticleMeta, parse_article
 from sentiment.text import content_hash
@@ -25,9 +25,24 @@ _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|mc_cid|mc_eid|ref|ref_s
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.I)
 
 
+def is_web_url(url: object) -> bool:
+    """Whether ``url`` is an absolute http(s) address with a host and a valid port."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def canonical_url(url: str) -> str:
     """One spelling per address: lower-case scheme and host, no default port, no fragment, no
-    tracking parameters, remaining parameters sorted, no trailing slash (except the root)."""
+    tracking parameters, remaining parameters sorted, no trailing slash (except the root).
+
+    Raises ValueError for a malformed address (an unclosed IPv6 bracket, a port out of range);
+    :func:`is_web_url` tells first."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -90,7 +105,7 @@ def parse_page(html: str, url: str, fallback: ArticleMeta | None = None) -> tupl
     if not text or not text.strip():
         raise ParseError("no article text found on the page")
     declared = getattr(extracted, "url", None)
-    canonical = canonical_url(declared if declared and declared.startswith(("http://", "https://")) else url)
+    canonical = canonical_url(declared if is_web_url(declared) else url)
     fallback = fallback or ArticleMeta()
     title = getattr(extracted, "title", None) or fallback.title
     published = _as_utc(getattr(extracted, "date", None)) or fallback.published
@@ -104,6 +119,9 @@ def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: 
     from sentiment.sources.retry import FetchFailed
     from sentiment.store.collect_state import clear_failure
 
+    if not is_web_url(url):
+        ctx.fail(SOURCE, url, "not an http(s) URL", "page")
+        return
     try:
         response = get(client, url, backoff)
         html = decode_page(response.content, response.charset_encoding)
@@ -143,10 +161,37 @@ def collect_pages(ctx, urls: list[str]) -> None:
             ctx.progress(n, len(todo))
 
 
-def collect_feeds(ctx, feed_urls: list[str]) -> None:
-    """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet."""
+def feed_entries(content: bytes, headers: dict | None = None) -> tuple[list[tuple[str, ArticleMeta]], Parsed]:
+    """The ``(link, title and date)`` of each entry of an RSS/Atom feed body, and the entries
+    skipped (no link, or a link that is not an http(s) address) with their reasons. Raises
+    :class:`ParseError` when the body has no entries (not a feed, or an empty one)."""
     import feedparser
 
+    feed = feedparser.parse(content, response_headers=headers or {})
+    if not feed.entries:
+        raise ParseError("not an RSS/Atom feed" if feed.bozo else "feed has no entries")
+    found: list[tuple[str, ArticleMeta]] = []
+    skipped = Parsed()
+    for n, entry in enumerate(feed.entries, start=1):
+        link = entry.get("link")
+        if not link:
+            skipped.skip("feed entry without a link", f"entry {n}")
+            continue
+        if not is_web_url(link):
+            skipped.skip("feed entry link is not an http(s) URL", f"entry {n}")
+            continue
+        published = entry.get("published_parsed") or entry.get("updated_parsed")
+        try:
+            when = datetime(*published[:6]) if published else None
+        except (TypeError, ValueError):
+            when = None
+        title = entry.get("title")
+        found.append((link.strip(), ArticleMeta(title=title if isinstance(title, str) else None, published=when)))
+    return found, skipped
+
+
+def collect_feeds(ctx, feed_urls: list[str]) -> None:
+    """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet."""
     from sentiment.sources.http import get, make_client
     from sentiment.sources.retry import FetchFailed, backoff_from_settings
     from sentiment.store.collect_state import pending_failures
@@ -164,24 +209,20 @@ def collect_feeds(ctx, feed_urls: list[str]) -> None:
                 ctx.report.failed.append(feed_url)
                 ctx.report.skipped[f"feed not fetched: {exc.reason}"] += 1
                 continue
-            feed = feedparser.parse(response.content, response_headers=dict(response.headers))
-            if not feed.entries:
+            try:
+                found, skipped = feed_entries(response.content, dict(response.headers))
+            except ParseError as exc:
                 ctx.report.failed.append(feed_url)
-                reason = "not an RSS/Atom feed" if feed.bozo else "feed has no entries"
-                ctx.report.skipped[f"feed not read: {reason}"] += 1
+                ctx.report.skipped[f"feed not read: {exc}"] += 1
+                note_example(ctx.report.examples, f"feed not read: {exc}", feed_url)
                 continue
-            for entry in feed.entries:
-                link = entry.get("link")
-                if not link:
-                    ctx.report.skipped["feed entry without a link"] += 1
-                    continue
+            ctx.report.skipped.update(skipped.skipped)
+            merge_examples(ctx.report.examples, skipped.examples)
+            for link, entry_meta in found:
                 if canonical_url(link) in stored:
                     ctx.report.skipped["article already stored"] += 1
                     continue
-                published = entry.get("published_parsed") or entry.get("updated_parsed")
-                entries.setdefault(link, ArticleMeta(
-                    title=entry.get("title"),
-                    published=datetime(*published[:6]) if published else None))
+                entries.setdefault(link, entry_meta)
         for n, (url, meta) in enumerate(entries.items(), start=1):
             _fetch_page(ctx, client, backoff, url, meta, seen)
             ctx.progress(n, len(entries))

@@ -6,22 +6,16 @@ praw client hands the same body to the same parser.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sentiment.records import Document, Parsed, make_doc_id
-from sentiment.sources import ParseError, SnapshotFolder
+from sentiment.sources import ParseError, SnapshotFolder, fields
+from sentiment.sources.fields import BadRecord
 from sentiment.text import normalize, unescape_entities
 
 SOURCE = "reddit"
 REDDIT_URL = "https://www.reddit.com"
 _GONE = ("[deleted]", "[removed]")
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.fromtimestamp(float(value), tz=timezone.utc).replace(tzinfo=None)
 
 
 def is_thread_body(body: Any) -> bool:
@@ -33,24 +27,42 @@ def is_thread_body(body: Any) -> bool:
 
 
 def _children(listing: Any) -> list[dict]:
-    if not isinstance(listing, dict):  # Reddit sends "" for an empty replies field
-        return []
-    children = (listing.get("data") or {}).get("children") or []
+    # Reddit sends "" for an empty replies field; anything else not shaped like a Listing is empty too.
+    children = fields.items(fields.mapping(fields.mapping(listing).get("data")).get("children"))
     return [c for c in children if isinstance(c, dict)]
 
 
+def _name(data: dict, prefix: str) -> str:
+    """A thing's fullname (``t1_abc``): its ``name``, else the prefix and its ``id``."""
+    name = fields.identifier(data, "name")
+    if name:
+        return name
+    ident = fields.identifier(data, "id")
+    if ident is None:
+        raise BadRecord("no id")
+    return prefix + ident
+
+
+def _url(data: dict, fallback: str | None = None) -> str | None:
+    permalink = fields.text(data, "permalink")
+    return REDDIT_URL + permalink if permalink else fallback
+
+
 def post_document(post: dict) -> Document:
-    """The Document for a submission's ``data`` object (a t3 in a listing, or a dump line)."""
-    post_name = post.get("name") or f"t3_{post['id']}"
-    title = normalize(unescape_entities(post.get("title")))
-    selftext = unescape_entities(post.get("selftext"))
+    """The Document for a submission's ``data`` object (a t3 in a listing, or a dump line).
+
+    Raises :class:`~sentiment.sources.fields.BadRecord` for a field of the wrong type or range.
+    """
+    post_name = _name(post, "t3_")
+    title = normalize(unescape_entities(fields.text(post, "title")))
+    selftext = unescape_entities(fields.text(post, "selftext"))
     gone = selftext in _GONE
     return Document(
         source=SOURCE, kind="post", external_id=post_name, thread_id=make_doc_id(SOURCE, post_name),
         text=selftext if gone else normalize(selftext),
-        created_at=_timestamp(post.get("created_utc")),
-        author=post.get("author"), title=title,
-        url=REDDIT_URL + post["permalink"] if post.get("permalink") else post.get("url"),
+        created_at=fields.unix_time(post, "created_utc"),
+        author=fields.text(post, "author"), title=title,
+        url=_url(post, fields.text(post, "url")),
         deleted=gone,
     )
 
@@ -59,21 +71,23 @@ def comment_document(data: dict, post_name: str | None = None) -> Document:
     """The Document for a comment's ``data`` object (a t1 in a tree, or a dump line).
 
     The thread is the comment's ``link_id`` (or ``post_name``); the parent its ``parent_id``.
-    ``[deleted]``/``[removed]`` bodies stay as placeholders so the tree keeps its shape.
+    ``[deleted]``/``[removed]`` bodies stay as placeholders so the tree keeps its shape. Raises
+    :class:`~sentiment.sources.fields.BadRecord` for a field of the wrong type or range.
     """
-    name = data.get("name") or f"t1_{data['id']}"
-    post_name = data.get("link_id") or post_name
-    body_text = unescape_entities(data.get("body"))
+    name = _name(data, "t1_")
+    post_name = fields.identifier(data, "link_id") or post_name
+    body_text = unescape_entities(fields.text(data, "body"))
     gone = body_text in _GONE
-    parent = data.get("parent_id") or post_name
+    parent = fields.identifier(data, "parent_id") or post_name
+    author = fields.text(data, "author")
     return Document(
         source=SOURCE, kind="comment", external_id=name,
         thread_id=make_doc_id(SOURCE, post_name) if post_name else None,
         parent_id=make_doc_id(SOURCE, parent) if parent else None,
         text=body_text if gone else normalize(body_text),
-        created_at=_timestamp(data.get("created_utc")),
-        author=None if gone else data.get("author"),
-        url=REDDIT_URL + data["permalink"] if data.get("permalink") else None,
+        created_at=fields.unix_time(data, "created_utc"),
+        author=None if gone else author,
+        url=_url(data),
         deleted=gone,
     )
 
@@ -82,39 +96,59 @@ def parse_thread(body: Any) -> Parsed:
     """Documents for the post and every comment in the tree, deleted ones kept as placeholders.
 
     ``more`` stubs (comments Reddit did not include) are counted as skipped; the live client
-    expands them before parsing.
+    expands them before parsing. A comment with a field of the wrong type is skipped by id with
+    the reason; the rest of the thread is kept.
     """
     if not is_thread_body(body):
         raise ParseError("expected Reddit's /comments/{id} body: a JSON array of two Listings")
     posts = [c for c in _children(body[0]) if c.get("kind") == "t3"]
     if not posts:
         raise ParseError("the first Listing holds no t3 post")
-    post = posts[0].get("data") or {}
-    if not post.get("id"):
+    post = fields.mapping(posts[0].get("data"))
+    if fields.identifier(post, "id") is None:
         raise ParseError("the t3 post has no id")
 
     parsed = Parsed()
-    post_doc = post_document(post)
+    try:
+        post_doc = post_document(post)
+    except (BadRecord, ValueError) as exc:
+        raise ParseError(f"the t3 post is malformed: {exc}") from None
     post_name = post_doc.external_id
     parsed.documents.append(post_doc)
 
     stack = list(reversed(_children(body[1])))
+    position = 0
     while stack:
         node = stack.pop()
-        data = node.get("data") or {}
+        position += 1
+        data = fields.mapping(node.get("data"))
         kind = node.get("kind")
         if kind == "more":
-            if data.get("id") == "_" or not data.get("children"):
-                parsed.skipped["'continue this thread' stub not expanded"] += 1
+            hidden = fields.items(data.get("children"))
+            if data.get("id") == "_" or not hidden:
+                parsed.skip("'continue this thread' stub not expanded", _example(data, post_doc, position))
             else:
-                parsed.skipped["comments behind a 'more' stub not expanded"] += len(data["children"])
+                parsed.skip("comments behind a 'more' stub not expanded", _example(data, post_doc, position),
+                            count=len(hidden))
             continue
         if kind != "t1" or not data.get("id"):
-            parsed.skipped["malformed comment (no t1 kind or id)"] += 1
+            parsed.skip("malformed comment (no t1 kind or id)", _example(data, post_doc, position))
             continue
-        parsed.documents.append(comment_document({**data, "link_id": post_name}))
+        try:
+            parsed.documents.append(comment_document({**data, "link_id": post_name}))
+        except (BadRecord, ValueError) as exc:
+            parsed.skip(f"malformed comment: {exc}", _example(data, post_doc, position))
         stack.extend(reversed(_children(data.get("replies"))))
     return parsed
+
+
+def _example(data: dict, post: Document, position: int) -> str:
+    """How a report names a skipped node: its doc_id, else its place in the thread."""
+    for key, prefix in (("name", ""), ("id", "t1_")):
+        value = data.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+            return make_doc_id(SOURCE, prefix + fields.clean_text(str(value)))
+    return f"{post.doc_id} node #{position}"
 
 
 class RedditSnapshot(SnapshotFolder):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sentiment.records import Parsed
+from sentiment.sources import ParseError, fields
+from sentiment.sources.fields import BadRecord
 from sentiment.sources.reddit import parse_thread
-from sentiment.sources.retry import Backoff, Transient, parse_retry_after
+from sentiment.sources.retry import Backoff, FetchFailed, Transient, parse_retry_after
 
 _THREAD_URL = re.compile(r"/comments/([a-z0-9]+)", re.IGNORECASE)
 _BARE_ID = re.compile(r"^(?:t3_)?([a-z0-9]+)$", re.IGNORECASE)
@@ -51,9 +53,11 @@ def _classify(exc: BaseException) -> Transient | None:
 
 
 def _utc(timestamp: float | None) -> datetime | None:
-    if timestamp is None:
+    """A listing item's time; None when it is missing or not a Unix time (the thread is still read)."""
+    try:
+        return fields.unix_time({"created_utc": timestamp}, "created_utc")
+    except BadRecord:
         return None
-    return datetime.fromtimestamp(float(timestamp), tz=timezone.utc).replace(tzinfo=None)
 
 
 def _author(value: Any) -> str:
@@ -135,7 +139,17 @@ class RedditLive:
         ``replace_more`` is resumable: after a failure, the stubs not yet expanded are still in the
         forest, so a retry fetches only those and nothing fetched is lost.
         """
+        import prawcore
+
         submission = self.reddit.submission(id=post_id)
-        self._retry(lambda: submission.comments)
-        self._retry(lambda: submission.comments.replace_more(limit=None))
-        return parse_thread(forest_body(submission))
+        try:
+            self._retry(lambda: submission.comments)
+            self._retry(lambda: submission.comments.replace_more(limit=None))
+            body = forest_body(submission)
+        except (FetchFailed, ParseError):
+            raise
+        except prawcore.ResponseException as exc:  # 403, 404...: not worth a retry, but recorded
+            raise FetchFailed(f"HTTP {exc.response.status_code}") from None
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:  # praw could not read the body
+            raise ParseError(f"praw could not read the thread ({type(exc).__name__}: {str(exc)[:80]})") from None
+        return parse_thread(body)

@@ -14,7 +14,6 @@ so dedupe and update semantics are shared; one batch is one transaction.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,12 +25,24 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from sentiment.sources.dump import DumpReader, parse_record
+from sentiment.records import MAX_EXAMPLES, merge_examples, note_example
+from sentiment.sources.dump import DumpReader, parse_line
+from sentiment.sources.fields import BadRecord
 from sentiment.store.db import utcnow
 from sentiment.store.writes import UpsertResult, _documents_table, merge_incoming, transaction
 
 # Texts the SQL path may tidy: printable ASCII except '&', plus tab and newline.
 _SIMPLE = r"[\x20-\x25\x27-\x7e\t\n]*"
+# A line whose text fields are not all JSON strings (or null), or whose created_utc is not a JSON
+# number, a plain decimal string or null, goes to the Python parser: DuckDB would cast ``5`` or
+# ``true`` to text, and a word in created_utc to NULL, where the Python parser names the field as
+# malformed. (A key of the same name inside a nested object sends a line there too, which only
+# costs time.)
+_ODD_TYPES = (r'"(?:id|name|link_id|parent_id|author|body|title|selftext|subreddit|permalink|url)"'
+              r'\s*:\s*[^"\sn]|"created_utc"\s*:\s*[^-0-9n\s"]')
+_TIME_STRING = r'"created_utc"\s*:\s*"'
+_DECIMAL_TIME_STRING = r'"created_utc"\s*:\s*"[0-9]+(?:\.[0-9]+)?"'
+_MAX_EPOCH = 253402300800  # 9999-12-31: later (or negative, or NaN) times go to the Python parser
 _FIELDS = ("id", "name", "link_id", "parent_id", "author", "body", "title", "selftext",
            "created_utc", "subreddit", "permalink", "url")
 
@@ -81,6 +92,7 @@ class DumpImporter:
         self.filters = filters
         self.ipad, self.opad = _hmac_pads(author_key)
         self.skipped: Counter[str] = Counter()
+        self.examples: dict[str, list[str]] = {}  # the first few bad lines per reason, as FILE:LINE
         self.result = UpsertResult()
         self.n_python = 0  # records normalised by the Python parser (not plain ASCII)
 
@@ -108,10 +120,17 @@ class DumpImporter:
             [[s.lower().removeprefix("r/") for s in f.subreddits], _epoch(f.since), _epoch(f.until),
              [k.lower() for k in f.keywords]])
 
-    def import_lines(self, lines: Sequence[bytes] | pa.Array) -> UpsertResult:
+    def import_lines(self, lines: Sequence[bytes] | pa.Array, line_numbers: Sequence[int] | None = None,
+                     where: str = "line") -> UpsertResult:
         """Parse, filter, normalise and merge one batch of raw lines (bytes, or an Arrow binary
-        array such as :meth:`DumpReader.batches` yields)."""
+        array such as :meth:`DumpReader.batches` yields).
+
+        ``line_numbers`` (the lines' numbers in their file, default 1..n) and ``where`` (the file
+        name) name skipped lines in :attr:`examples`.
+        """
         con = self.con
+        numbers = line_numbers if line_numbers is not None else range(1, len(lines) + 1)
+        self._name = lambda line_no: f"{where}:{numbers[line_no]}"
         column = lines if isinstance(lines, pa.Array) else pa.array(lines, pa.large_binary())
         try:
             column = column.cast(pa.large_string())  # validates UTF-8 for the whole batch at once
@@ -125,6 +144,8 @@ class DumpImporter:
                     texts.append(None)
             n_undecodable = sum(t is None for t in texts)
             self.skipped["malformed line (not UTF-8)"] += n_undecodable
+            for line_no in [i for i, t in enumerate(texts) if t is None][:MAX_EXAMPLES]:
+                note_example(self.examples, "malformed line (not UTF-8)", self._name(line_no))
             column = pa.array(texts, pa.large_string())
         line_no = pa.array(np.arange(len(column), dtype=np.int64))
         con.register("_lines", pa.table({"line_no": line_no, "line": column}))
@@ -145,13 +166,22 @@ class DumpImporter:
             SELECT * EXCLUDE (line), CASE WHEN NOT simple THEN line END AS line FROM (
                 SELECT line_no, line, {fields}, r.created_utc AS created,
                        regexp_full_match(coalesce(r.body, r.selftext, ''), ?)
-                       AND regexp_full_match(coalesce(r.title, ''), ?) AS simple
+                       AND regexp_full_match(coalesce(r.title, ''), ?)
+                       AND (r.created_utc IS NULL OR (r.created_utc >= 0 AND r.created_utc < {_MAX_EPOCH}))
+                       AND NOT regexp_matches(line, ?)
+                       AND (NOT regexp_matches(line, ?) OR regexp_matches(line, ?)) AS simple
                 FROM (SELECT line_no, line, try(json_transform(line, ?)) AS r FROM _lines WHERE line IS NOT NULL)
                 WHERE coalesce(r.id, '') <> '' AND (r.body IS NOT NULL OR r.title IS NOT NULL))
-        """, [_SIMPLE, _SIMPLE, shape])
+        """, [_SIMPLE, _SIMPLE, _ODD_TYPES, _TIME_STRING, _DECIMAL_TIME_STRING, shape])
         n_records = con.execute("SELECT count(*) FROM _records").fetchall()[0][0]
         if n_lines - n_records:
-            self.skipped["malformed line (not a JSON comment or submission)"] += n_lines - n_records
+            reason = "malformed line (not a JSON comment or submission)"
+            self.skipped[reason] += n_lines - n_records
+            for (line_no,) in con.execute(
+                    "SELECT line_no FROM _lines l WHERE line IS NOT NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM _records r WHERE r.line_no = l.line_no) "
+                    f"ORDER BY line_no LIMIT {MAX_EXAMPLES}").fetchall():
+                note_example(self.examples, reason, self._name(line_no))
         self._filter_table()
         sub, date, kw = self._where()
         counts = con.execute(f"""
@@ -173,9 +203,11 @@ class DumpImporter:
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(self._parse_complex, complex_lines, now)
             con.execute(self._fast_sql(), [self.opad, self.ipad, now])
-            slow, n_bad = pending.result()
-        if n_bad:
-            self.skipped["malformed line (not a JSON comment or submission)"] += n_bad
+            slow, bad = pending.result()
+        n_bad = len(bad)
+        for line_no, reason in bad:
+            self.skipped[reason] += 1
+            note_example(self.examples, reason, self._name(line_no))
         con.register("_slow", slow)
         try:
             result = UpsertResult(n_in=n_records - sum(counts) - n_bad)
@@ -202,22 +234,25 @@ class DumpImporter:
                           "DROP TABLE IF EXISTS _filter"):
             self.con.execute(statement)
 
-    def _parse_complex(self, complex_lines: list[tuple[int, str]], now: datetime) -> tuple[pa.Table, int]:
-        """The shared Python parser for texts the SQL path may not tidy; returns rows and bad lines."""
+    def _parse_complex(self, complex_lines: list[tuple[int, str]],
+                       now: datetime) -> tuple[pa.Table, list[tuple[int, str]]]:
+        """The shared Python parser for lines the SQL path may not handle; returns the rows and
+        the bad lines as ``(line_no, reason)``."""
         docs, line_nos = [], []
-        n_bad = 0
+        bad: list[tuple[int, str]] = []
         for line_no, line in complex_lines:
             try:
-                doc = parse_record(json.loads(line))
-            except (TypeError, ValueError, AttributeError):  # e.g. a number where text belongs
-                doc = None
+                doc = parse_line(line)
+            except BadRecord as exc:  # e.g. a number where text belongs, a time past 9999
+                bad.append((line_no, f"malformed line: {exc}"))
+                continue
             if doc is None:
-                n_bad += 1
+                bad.append((line_no, "malformed line (not a JSON comment or submission)"))
                 continue
             docs.append(doc)
             line_nos.append(line_no)
         table = _documents_table(docs, self.author_key, now)
-        return table.append_column("line_no", pa.array(line_nos, pa.int64())), n_bad
+        return table.append_column("line_no", pa.array(line_nos, pa.int64())), bad
 
     @staticmethod
     def _fast_sql() -> str:
@@ -298,7 +333,7 @@ def import_reddit_dumps(ctx, params: dict) -> None:
         with DumpReader(path) as reader:
             try:
                 for batch in reader.batches(ctx.settings.dump_batch_rows):
-                    importer.import_lines(batch)
+                    importer.import_lines(batch, reader.line_numbers, path.name)
                     ctx.progress(done + reader.position, total)
             except Exception as exc:  # a corrupt .zst frame: keep what was imported, report the file
                 if isinstance(exc, duckdb.Error):
@@ -310,3 +345,4 @@ def import_reddit_dumps(ctx, params: dict) -> None:
     ctx.progress(total or 0, total)
     ctx.report.add(importer.result)
     ctx.report.skipped.update(importer.skipped)
+    merge_examples(ctx.report.examples, importer.examples)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from sentiment.records import note_example
 from sentiment.store.db import utcnow
 
 
@@ -25,16 +26,22 @@ class RunStats:
     n_updated: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     notes: dict[str, object] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> first few skipped ids
 
     @property
     def n_skipped(self) -> int:
         return sum(self.skipped.values())
 
-    def skip(self, reason: str, count: int = 1) -> None:
+    def skip(self, reason: str, count: int = 1, item: str | None = None) -> None:
         self.skipped[reason] += count
+        if item is not None:
+            note_example(self.examples, reason, item)
 
     def notes_json(self) -> str:
-        return json.dumps({"skipped": dict(self.skipped), **self.notes}, ensure_ascii=False, default=str)
+        """The notes column: skip reasons with counts, the ids of the first few skipped per
+        reason (``skipped_ids``), and the step's own notes."""
+        ids = {"skipped_ids": self.examples} if self.examples else {}
+        return json.dumps({"skipped": dict(self.skipped), **ids, **self.notes}, ensure_ascii=False, default=str)
 
 
 def start_run(con: duckdb.DuckDBPyConnection, step: str) -> RunStats:

@@ -1,0 +1,297 @@
+"""``sentiment doctor``: check a database without writing to it, and say what to do about it.
+
+Each check returns :class:`Finding` rows: ``ok``, ``info`` (normal, worth knowing, e.g. comments
+whose parent was never collected) or ``action`` (something is wrong or stale; ``fix`` is the exact
+command that mends it). The file is opened read-only; when a writer holds it, the published read
+copy is checked instead and the report says so.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from sentiment.store.db import _migrations, utcnow
+from sentiment.store.snapshot import snapshot_path
+from sentiment.store.writes import ACTIVE_MODEL_KEY
+
+STUCK_AFTER = timedelta(hours=1)
+"""A run still 'running' this long after it started was interrupted (no step takes that long
+between its start and its first write on this project's data sizes)."""
+
+
+@dataclass
+class Finding:
+    """One check's result: ``status`` is ok, info or action; ``fix`` the command to run."""
+
+    check: str
+    status: str
+    detail: str
+    fix: str | None = None
+
+
+@dataclass
+class StepSummary:
+    """The runs of one step (``ingest``, ``collect:reddit``, ``classify``, ``trends``...)."""
+
+    step: str
+    runs: int
+    last_status: str
+    last_started: datetime | None
+    last_n_in: int | None
+    last_n_new: int | None
+    last_n_skipped: int | None
+    failed: int
+    running: int
+
+
+@dataclass
+class DoctorReport:
+    """What ``check_database`` found; ``healthy`` is true when no finding needs action."""
+
+    path: Path
+    checked: Path
+    findings: list[Finding] = field(default_factory=list)
+    steps: list[StepSummary] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not any(f.status == "action" for f in self.findings)
+
+
+def open_read_only(path: Path) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """The database opened read-only (never migrated, never written), or its read copy when a
+    writer holds the file; raises FileNotFoundError for a missing file."""
+    if not path.exists():
+        raise FileNotFoundError(f"no database at {path}: run `sentiment demo` or `sentiment ingest PATH` first, "
+                                "or give the right file with --db")
+    config = {"autoinstall_known_extensions": False}
+    try:
+        return duckdb.connect(str(path), read_only=True, config=config), path
+    except duckdb.IOException as exc:
+        copy = snapshot_path(path)
+        if "lock" not in str(exc).lower() or not copy.exists():
+            raise
+        return duckdb.connect(str(copy), read_only=True, config=config), copy
+
+
+def check_database(path: str | Path, *, now: datetime | None = None) -> DoctorReport:
+    """Run every check on the database at ``path`` (read-only)."""
+    path = Path(path)
+    con, checked = open_read_only(path)
+    try:
+        report = DoctorReport(path=path, checked=checked)
+        doctor = _Doctor(con, path, now or utcnow())
+        report.findings = doctor.findings()
+        report.steps = doctor.steps()
+        if checked != path:
+            report.findings.insert(0, Finding(
+                "database", "info", f"a writer holds {path}; checked its read copy {checked.name}"))
+        return report
+    finally:
+        con.close()
+
+
+class _Doctor:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, now: datetime) -> None:
+        self.con, self.path, self.now = con, path, now
+        self.tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+    def _one(self, sql: str, params: list | None = None):
+        return self.con.execute(sql, params or []).fetchone()[0]
+
+    def _cmd(self, *args: str) -> str:
+        return "sentiment --db " + shlex.quote(str(self.path)) + " " + " ".join(args)
+
+    def _sql(self, statement: str) -> str:
+        return f"duckdb {shlex.quote(str(self.path))} {shlex.quote(statement)}"
+
+    def findings(self) -> list[Finding]:
+        found = self.schema()
+        if "documents" not in self.tables:
+            return found
+        for check in (self.orphans, self.models, self.pending, self.trends, self.runs, self.failures):
+            found.extend(check())
+        return found
+
+    # --- schema ---------------------------------------------------------------
+    def schema(self) -> list[Finding]:
+        known = {version: name for version, name, _ in _migrations()}
+        applied: dict[int, str] = {}
+        if "schema_version" in self.tables:
+            applied = dict(self.con.execute("SELECT version, name FROM schema_version").fetchall())
+        missing = [known[v] for v in sorted(set(known) - set(applied))]
+        unknown = [applied[v] for v in sorted(set(applied) - set(known))]
+        out = []
+        if unknown:
+            out.append(Finding("schema", "action",
+                               f"written by a newer version of this program (migrations {', '.join(unknown)})",
+                               "pip install -U community-stance"))
+        if missing:
+            out.append(Finding("schema", "action",
+                               f"{len(missing)} migration(s) not applied: {', '.join(missing)}",
+                               self._cmd("doctor", "--migrate")))
+        if not unknown and not missing:
+            out.append(Finding("schema", "ok", f"version {max(applied)}: all {len(known)} migrations applied"))
+        return out
+
+    # --- rows that point nowhere ------------------------------------------------
+    def orphans(self) -> list[Finding]:
+        out = []
+        orphan = self._one("SELECT count(*) FROM stances s ANTI JOIN documents d USING (doc_id)")
+        if orphan:
+            out.append(Finding("stances without a document", "action", f"{orphan} stance rows",
+                               self._sql("DELETE FROM stances WHERE doc_id NOT IN (SELECT doc_id FROM documents)")))
+        on_deleted = self._one(
+            "SELECT count(*) FROM stances s JOIN documents d USING (doc_id) WHERE d.deleted")
+        if on_deleted:
+            out.append(Finding("stances on deleted documents", "action", f"{on_deleted} stance rows",
+                               self._sql("DELETE FROM stances WHERE doc_id IN "
+                                         "(SELECT doc_id FROM documents WHERE deleted)")))
+        if not orphan and not on_deleted:
+            out.append(Finding("stances", "ok", "every stance belongs to a stored, live document"))
+        if "labels" in self.tables:
+            # labels keep their text on purpose, so a label outliving its document is not damage
+            n = self._one("SELECT count(*) FROM labels l WHERE NOT EXISTS "
+                          "(SELECT 1 FROM documents d WHERE d.doc_id = l.id)")
+            if n:
+                out.append(Finding("labels without a document", "info",
+                                   f"{n} labels (kept with their text; training still uses them)"))
+        threads, parents = self.con.execute("""
+            SELECT count(*) FILTER (WHERE d.thread_id IS NOT NULL AND t.doc_id IS NULL),
+                   count(*) FILTER (WHERE d.parent_id IS NOT NULL AND p.doc_id IS NULL)
+            FROM documents d
+            LEFT JOIN documents t ON t.doc_id = d.thread_id
+            LEFT JOIN documents p ON p.doc_id = d.parent_id""").fetchone()
+        if threads or parents:
+            out.append(Finding("links to documents not collected", "info",
+                               f"{threads} with an unknown thread, {parents} with an unknown parent "
+                               "(normal for a partial collection: a dump slice, a listing)"))
+        return out
+
+    # --- models and classification ---------------------------------------------
+    def _active(self) -> str | None:
+        if "meta" not in self.tables:
+            return None
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [ACTIVE_MODEL_KEY]).fetchone()
+        return row[0] if row else None
+
+    def models(self) -> list[Finding]:
+        active = self._active()
+        versions = dict(self.con.execute(
+            "SELECT model_version, count(*) FROM stances GROUP BY ALL").fetchall())
+        if active is None:
+            if versions:
+                return [Finding("active model", "action",
+                                f"stances from {len(versions)} model(s) but none is active",
+                                self._cmd("classify"))]
+            return [Finding("active model", "info", "nothing classified yet")]
+        old = {v: n for v, n in versions.items() if v != active}
+        if not old:
+            return [Finding("models", "ok", f"every stance is from the active model {active}")]
+        listing = ", ".join(f"{v} ({n})" for v, n in sorted(old.items()))
+        return [Finding("stances from outdated models", "action",
+                        f"{sum(old.values())} rows from {listing}; the active model is {active} "
+                        "(the views show only its stances)",
+                        self._sql(f"DELETE FROM stances WHERE model_version <> '{active}'"))]
+
+    def pending(self) -> list[Finding]:
+        from sentiment.classify.run import count_pending
+
+        active = self._active()
+        n = count_pending(self.con, active or "", with_text=True)
+        if n:
+            return [Finding("pending classification", "action",
+                            f"{n} documents have no stance from {active or 'any model'}", self._cmd("classify"))]
+        return [Finding("pending classification", "ok", "every community document is classified")]
+
+    def trends(self) -> list[Finding]:
+        if "stance_day_counts" not in self.tables:
+            return []
+        refreshed = self._one("SELECT max(refreshed_at) FROM stance_day_counts")
+        classified = self._one("SELECT max(classified_at) FROM stances")
+        if classified is not None and (refreshed is None or refreshed < classified):
+            return [Finding("trend tables", "action", "older than the last classification", self._cmd("trends"))]
+        return []
+
+    # --- runs ----------------------------------------------------------------------
+    def _rerun(self, step: str, notes: str | None) -> str:
+        if step.startswith("collect:"):
+            kind = step.split(":", 1)[1]
+            try:
+                params = json.loads(notes or "{}").get("params") or {}
+            except ValueError:
+                params = {}
+            return self._cmd("collect", kind, *_collect_args(kind, params))
+        if step == "ingest":
+            return self._cmd("ingest", "PATH...")
+        return self._cmd(step)
+
+    def runs(self) -> list[Finding]:
+        out = []
+        stuck = self.con.execute(
+            "SELECT run_id, step, started_at FROM runs WHERE status = 'running' AND started_at < ? "
+            "ORDER BY started_at", [self.now - STUCK_AFTER]).fetchall()
+        for run_id, step, started in stuck:
+            out.append(Finding("run stuck at 'running'", "action",
+                               f"{step} started {started:%Y-%m-%d %H:%M} UTC never finished (interrupted); "
+                               f"mark it failed, then run the step again: {self._rerun(step, None)}",
+                               self._sql(f"UPDATE runs SET status = 'failed', finished_at = now() "
+                                         f"WHERE run_id = '{run_id}'")))
+        last = self.con.execute("""
+            SELECT step, status, notes FROM runs WHERE status <> 'running'
+            QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
+            ORDER BY step""").fetchall()
+        for step, status, notes in last:
+            if status == "failed":
+                try:
+                    error = json.loads(notes or "{}").get("error") or "no error recorded"
+                except ValueError:
+                    error = "no error recorded"
+                out.append(Finding(f"last {step} run failed", "action", str(error)[:200], self._rerun(step, notes)))
+        if not stuck and not any(s == "failed" for _, s, _ in last):
+            out.append(Finding("runs", "ok", f"the last run of each of {len(last)} steps succeeded"))
+        return out
+
+    def failures(self) -> list[Finding]:
+        if "collect_failures" not in self.tables:
+            return []
+        rows = self.con.execute(
+            "SELECT source, count(*) FROM collect_failures GROUP BY ALL ORDER BY source").fetchall()
+        return [Finding(f"{source} items not fetched", "info",
+                        f"{n} (thread, story or URL) failed before; the next `sentiment collect` of that source "
+                        "retries them") for source, n in rows]
+
+    def steps(self) -> list[StepSummary]:
+        if "runs" not in self.tables:
+            return []
+        rows = self.con.execute("""
+            SELECT step, count(*) OVER w, status, started_at, n_in, n_new, n_skipped,
+                   count(*) FILTER (WHERE status = 'failed') OVER w,
+                   count(*) FILTER (WHERE status = 'running') OVER w
+            FROM runs
+            WINDOW w AS (PARTITION BY step)
+            QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
+            ORDER BY step""").fetchall()
+        return [StepSummary(*row) for row in rows]
+
+
+def _collect_args(kind: str, params: dict) -> list[str]:
+    """The command-line options of a recorded collect run (its ``params`` note)."""
+    args: list[str] = []
+    positional = params.get("urls") or params.get("paths") or []
+    args.extend(shlex.quote(str(p)) for p in positional)
+    for key, option in (("subreddit", "--subreddit"), ("query", "--query"), ("since", "--since"),
+                        ("until", "--until"), ("limit", "--limit")):
+        if params.get(key) not in (None, ""):
+            args.extend([option, shlex.quote(str(params[key]))])
+    for key, option in (("subreddits", "--subreddit"), ("keywords", "--keyword"), ("threads", "--thread")):
+        for value in params.get(key) or []:
+            args.extend([option, shlex.quote(str(value))])
+    return args
