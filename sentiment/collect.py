@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 import duckdb
 
 from sentiment.records import Parsed
+from sentiment.redact import redact, redact_url
 from sentiment.settings import Settings, get_settings, load_author_key
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
@@ -69,9 +70,10 @@ class _Context:
             self.on_progress(done, total)
 
     def fail(self, source: str, item: str, reason: str, what: str) -> None:
+        """Record an item that could not be fetched (redacted: a URL's credentials are masked)."""
         record_failure(self.con, source, item, reason)
-        self.report.failed.append(item)
-        self.report.skipped[f"{what} not fetched: {reason}"] += 1
+        self.report.failed.append(redact_url(item))
+        self.report.skipped[f"{what} not fetched: {redact(reason)}"] += 1
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from sentiment.redact import redact, redact_value
 from sentiment.store.db import utcnow
 
 
@@ -34,7 +35,9 @@ class RunStats:
         self.skipped[reason] += count
 
     def notes_json(self) -> str:
-        return json.dumps({"skipped": dict(self.skipped), **self.notes}, ensure_ascii=False, default=str)
+        """The notes as stored: every URL in them redacted (no credential reaches ``runs``)."""
+        notes = redact_value({"skipped": dict(self.skipped), **self.notes})
+        return json.dumps(notes, ensure_ascii=False, default=lambda v: redact(str(v)))
 
 
 def start_run(con: duckdb.DuckDBPyConnection, step: str) -> RunStats:
