@@ -444,12 +444,14 @@ def forget(
                                          "labels, and store none of their text again?"):
             raise typer.Exit(1)
         report = forget_author(con, author, key, min_n=settings.min_window_n)
-    rewrite_database(settings.db)  # deleted text must not survive in the file's free blocks
+    if report.documents:
+        rewrite_database(settings.db)  # deleted text must not survive in the file's free blocks
     # The name is never echoed (terminal logs); the hash identifies the request in `runs`.
     console.print(f"forget: author {report.author_hash}: {report.documents} documents emptied (kept as "
                   f"tombstones so replies keep their thread), {report.stances} stances and {report.labels} "
-                  "labels deleted; later collection stores none of their text. Trend tables refreshed, "
-                  "database file rewritten.", markup=False)
+                  "labels deleted; later collection stores none of their text."
+                  + (" Trend tables refreshed, database file rewritten." if report.documents else ""),
+                  markup=False)
     if report.documents == 0:
         console.print("No stored documents by this name (names match exactly, case included); "
                       "it is blocked from now on all the same.", style="yellow")

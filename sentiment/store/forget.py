@@ -16,8 +16,8 @@ name itself is never stored or recorded, the hash is. Then, in one transaction:
   documents as tombstones too (row path and bulk dump path alike, see
   :func:`sentiment.store.writes.merge_incoming`), so re-collecting never brings the text back.
 
-Afterwards the trend tables, which copy texts (quotes) and counts, are rebuilt, and the step is
-recorded in ``runs`` (step ``forget``, the hash and the counts). Freed space in a DuckDB file
+Afterwards the trend tables, which copy texts (quotes) and counts, are rebuilt (when there was
+anything to remove), and the step is recorded in ``runs`` (step ``forget``, the hash and the counts). Freed space in a DuckDB file
 still holds the old bytes, so the caller then rewrites the file
 (:func:`sentiment.store.compact.rewrite_database`), which also republishes the read-only copy.
 """
@@ -92,5 +92,6 @@ def forget_author(con: duckdb.DuckDBPyConnection, name: str, key: bytes, *, min_
             con.execute("DROP TABLE _forget")
         stats.n_in = stats.n_updated = n_docs
         stats.notes.update(author_hash=who, documents=n_docs, stances=n_stances, labels=n_labels)
-    refresh_trends(con, min_n=min_n)  # quotes and counts are copies of what was just removed
+    if n_docs:  # quotes and counts are copies of what was just removed
+        refresh_trends(con, min_n=min_n)
     return ForgetReport(who, n_docs, n_stances, n_labels, stats.run_id)
