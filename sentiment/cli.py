@@ -18,8 +18,9 @@ from rich.table import Table
 
 from sentiment.settings import LABELS, Settings, get_settings, load_author_key
 
+# Tracebacks never show local variables: they hold the author key and settings.
 app = typer.Typer(help="Community stance pipeline: collect → store → classify → trends → brief.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 console = Console()
 
 

@@ -11,6 +11,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LABELS: tuple[str, ...] = ("concern", "skepticism", "support", "neutral")
@@ -38,8 +39,9 @@ class Settings(BaseSettings):
     """Secret for the keyed author hash. Kept outside the database so a shared DB file
     cannot be used to re-identify authors; created on first use."""
 
-    author_key: str | None = None
-    """The author-hash secret itself (overrides ``author_key_file`` when set)."""
+    author_key: str | None = Field(default=None, repr=False)
+    """The author-hash secret itself (overrides ``author_key_file`` when set); left out of the
+    settings' repr, so printing or logging the settings never shows it."""
 
     classifier: str = "accurate"
     """Which classifier ``sentiment classify`` and the flows use: ``accurate`` (fine-tuned

@@ -81,3 +81,29 @@ def test_the_demo_database_holds_no_trace_of_its_key(demo_db):
         hashes = [r[0] for r in con.execute(
             "SELECT DISTINCT author_hash FROM documents WHERE author_hash IS NOT NULL").fetchall()]
     assert hashes and all(len(h) == 20 and int(h, 16) >= 0 for h in hashes)  # hex digests, no names
+
+
+def test_a_crashing_command_prints_no_key(tmp_path):
+    """An unexpected error prints a traceback; its frames hold the key, their locals are not shown."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    key = "S3CRET-AUTHOR-KEY-5d1e"
+    (tmp_path / "db.duckdb").mkdir()  # a folder where the database file should be: connect fails
+    env = {**os.environ, "SENTIMENT_AUTHOR_KEY": key, "COLUMNS": "200",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "sentiment.cli", "--db", str(tmp_path / "db.duckdb"), "forget",
+                           "--author", "mallory", "--yes"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" in done.stdout + done.stderr
+    assert key not in done.stdout + done.stderr
+    assert key.encode().hex() not in done.stdout + done.stderr
+
+
+def test_settings_never_show_the_key():
+    settings = Settings(author_key="S3CRET-AUTHOR-KEY-5d1e")
+    assert "S3CRET" not in repr(settings) and "S3CRET" not in str(settings)
+    assert load_author_key(settings) == b"S3CRET-AUTHOR-KEY-5d1e"
