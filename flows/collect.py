@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from flows.common import NETWORK_RETRIES, db_path, named, retry_network_errors
+from sentiment.redact import redact
 from sentiment.settings import get_settings
 from sentiment.sources_config import SourceSpec, load_sources
 from sentiment.store import connect
@@ -76,8 +77,8 @@ def collect(sources: str | None = None, db: str | None = None) -> dict:
             results[name] = future.result()
         else:
             exc = state.result(raise_on_failure=False)
-            failures[name] = (f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException)
-                              else str(state.message))[:300]
+            failures[name] = redact(f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException)
+                                    else str(state.message))[:300]
             logger.error("source %s failed after retries: %s", name, failures[name])
     if failures:
         _record_failures(db, failures, len(specs))

@@ -19,8 +19,9 @@ from rich.table import Table
 
 from sentiment.settings import LABELS, Settings, get_settings, load_author_key
 
+# Tracebacks never show local variables: they hold the author key and settings.
 app = typer.Typer(help="Community stance pipeline: collect → store → classify → trends → brief.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 console = Console()
 
 
@@ -421,6 +422,7 @@ def label(
         console.print(f"labelled {done} comments this session, {total} in all; "
                       "`sentiment train` includes them.")
 
+
 @app.command()
 def doctor(
     ctx: typer.Context,
@@ -470,6 +472,45 @@ def doctor(
         n = sum(f.status == "action" for f in report.findings)
         console.print(f"{n} finding(s) need action: run the commands in 'what to do'", style="red")
         raise typer.Exit(1)
+
+
+@app.command()
+def forget(
+    ctx: typer.Context,
+    author: Annotated[str, typer.Option(help="The user name as the site spells it (a u/ prefix is dropped).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Forget an author on request: their texts, stances and labels go, and are never stored again."""
+    from sentiment.store.compact import rewrite_database
+    from sentiment.store.forget import author_key_hash, count_documents, forget_author
+
+    settings = _settings(ctx)
+    if not settings.author_key and not settings.author_key_file.exists():
+        console.print(f"No author key at {settings.author_key_file} (nor SENTIMENT_AUTHOR_KEY): the stored hashes "
+                      "were made with a key that is not here, so no author can be found.", style="red", markup=False)
+        raise typer.Exit(2)
+    key = load_author_key(settings)
+    try:
+        who = author_key_hash(author, key)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--author") from None
+    with _open(settings) as con:
+        n = count_documents(con, who)
+        if not yes and not typer.confirm(f"Empty {n} stored documents of author {who}, delete their stances and "
+                                         "labels, and store none of their text again?"):
+            raise typer.Exit(1)
+        report = forget_author(con, author, key, min_n=settings.min_window_n)
+    if report.documents:
+        rewrite_database(settings.db)  # deleted text must not survive in the file's free blocks
+    # The name is never echoed (terminal logs); the hash identifies the request in `runs`.
+    console.print(f"forget: author {report.author_hash}: {report.documents} documents emptied (kept as "
+                  f"tombstones so replies keep their thread), {report.stances} stances and {report.labels} "
+                  "labels deleted; later collection stores none of their text."
+                  + (" Trend tables refreshed, database file rewritten." if report.documents else ""),
+                  markup=False)
+    if report.documents == 0:
+        console.print("No stored documents by this name (names match exactly, case included); "
+                      "it is blocked from now on all the same.", style="yellow")
 
 
 from sentiment.cli_collect import collect_app  # noqa: E402 - the collect sub-app (issue 5)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 collect_app = typer.Typer(help="Collect from Reddit, Hacker News, dumps, news feeds, pages or files.",
-                          no_args_is_help=True)
+                          no_args_is_help=True, pretty_exceptions_show_locals=False)
 console = Console()
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 import duckdb
 
 from sentiment.records import Parsed, merge_examples, note_example
+from sentiment.redact import redact, redact_url
 from sentiment.settings import Settings, get_settings, load_author_key
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
@@ -72,10 +73,11 @@ class _Context:
             self.on_progress(done, total)
 
     def fail(self, source: str, item: str, reason: str, what: str) -> None:
+        """Record an item that could not be fetched (redacted: a URL's credentials are masked)."""
         record_failure(self.con, source, item, reason)
-        self.report.failed.append(item)
-        self.report.skipped[f"{what} not fetched: {reason}"] += 1
-        note_example(self.report.examples, f"{what} not fetched: {reason}", item)
+        self.report.failed.append(redact_url(item))
+        self.report.skipped[f"{what} not fetched: {redact(reason)}"] += 1
+        note_example(self.report.examples, f"{what} not fetched: {redact(reason)}", redact_url(item))
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:

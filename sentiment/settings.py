@@ -6,10 +6,12 @@ Every value can be overridden by an environment variable ``SENTIMENT_<NAME>`` (f
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LABELS: tuple[str, ...] = ("concern", "skepticism", "support", "neutral")
@@ -37,8 +39,9 @@ class Settings(BaseSettings):
     """Secret for the keyed author hash. Kept outside the database so a shared DB file
     cannot be used to re-identify authors; created on first use."""
 
-    author_key: str | None = None
-    """The author-hash secret itself (overrides ``author_key_file`` when set)."""
+    author_key: str | None = Field(default=None, repr=False)
+    """The author-hash secret itself (overrides ``author_key_file`` when set); left out of the
+    settings' repr, so printing or logging the settings never shows it."""
 
     classifier: str = "accurate"
     """Which classifier ``sentiment classify`` and the flows use: ``accurate`` (fine-tuned
@@ -143,13 +146,29 @@ def get_settings() -> Settings:
 def load_author_key(settings: Settings) -> bytes:
     """The author-hash secret: from the environment, else a key file created on first use.
 
-    The key never enters the database, so a copied DB file does not reveal who wrote what.
+    The key never enters the database, so a copied DB file does not reveal who wrote what. A new
+    key file is readable by its owner only from the moment it exists (mode 0600, written under a
+    temporary name and linked into place, so a process starting at the same time never reads a
+    half-written key, and an existing key is never replaced).
     """
     if settings.author_key:
         return settings.author_key.encode("utf-8")
     path = settings.author_key_file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made the key first: use theirs
+        finally:
+            tmp.unlink(missing_ok=True)
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ValueError(f"the author key file {path} is empty; restore it (hashes made with another key "
+                         "cannot be matched) or remove it to start a new one")
+    return key.encode("utf-8")

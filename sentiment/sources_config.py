@@ -12,6 +12,10 @@
 Every entry needs a unique ``name`` (it names the Prefect task run and the ``runs`` notes); the
 other keys are the options of ``sentiment collect KIND`` and are passed to the collector as-is.
 Relative ``paths`` are read relative to the file, so the config works from any directory.
+
+Credentials are refused here (``client_secret``, ``password``, ``token`` ...): the options become
+Prefect task parameters and ``runs`` notes, so Reddit's belong in ``praw.ini``, where praw reads
+them itself.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sentiment.redact import is_secret_param
+
 KINDS: tuple[str, ...] = ("reddit", "hn", "dump", "feeds", "pages", "files")
+_CREDENTIAL_KEYS = {"client_id", "username", "user", "refresh_token"}
 
 
 class SourcesError(ValueError):
@@ -62,6 +69,10 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
             if name in seen:
                 raise SourcesError(f"{path}: source name {name!r} is used twice")
             seen.add(name)
+            secret = sorted(k for k in params if k.lower() in _CREDENTIAL_KEYS or is_secret_param(k))
+            if secret:
+                raise SourcesError(f"{path}: {name}: credentials do not belong in the sources file "
+                                   f"({', '.join(secret)}); Reddit's go in praw.ini (see README)")
             if "paths" in params:
                 if not isinstance(params["paths"], list):
                     raise SourcesError(f"{path}: {name}: paths must be a list")

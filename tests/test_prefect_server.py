@@ -242,3 +242,81 @@ def test_classify_on_a_two_worker_dask_cluster_gives_the_same_stances(prefect_en
 
     assert len(stances(threads)) > 500
     assert stances(dask) == stances(threads)
+
+
+_COLLECT = """
+import sys
+from flows.collect import collect
+print(collect(sources=sys.argv[1], db=sys.argv[2]))
+"""
+
+_DUMP_API = """
+import asyncio, json
+from prefect.client.orchestration import get_client
+
+async def main():
+    async with get_client() as client:
+        flows = await client.read_flow_runs()
+        tasks = await client.read_task_runs()
+        logs = await client.read_logs()
+    print(json.dumps({"flow_runs": [r.model_dump(mode="json") for r in flows],
+                      "task_runs": [r.model_dump(mode="json") for r in tasks],
+                      "logs": [r.model_dump(mode="json") for r in logs]}))
+
+asyncio.run(main())
+"""
+
+
+def test_collect_flow_runs_keep_reddit_credentials_out_of_prefect(prefect_env, tmp_path):
+    """Prefect stores flow and task runs and their logs: the collect flow takes a sources file and a
+    database path, never credentials, and nothing it logs (errors included) carries a secret."""
+    from tests.fakes.reddit import FakeReddit
+    from tests.sources.test_secrets import PRAW_INI, TOKENS, WRONG_SECRET, _site, _thread
+
+    secrets = [*PRAW_INI.values(), TOKENS["ini"], WRONG_SECRET, "S3CRET-PAGE-TOKEN", "hunter2"]
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[reddit]]\nname = "r-qwen"\nsubreddit = "LocalLLaMA"\nquery = "qwen"\n'
+                       '[[reddit]]\nname = "r-thread"\nthreads = ["def"]\n'
+                       '[[pages]]\nname = "paywalled"\n'  # nothing listens on port 9: the fetch fails
+                       'urls = ["http://reader:hunter2@127.0.0.1:9/a?token=S3CRET-PAGE-TOKEN"]\n', encoding="utf-8")
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    env = {**_sentiment_env(prefect_env, tmp_path), "XDG_CONFIG_HOME": str(xdg),
+           "SENTIMENT_BACKOFF_SECONDS": "0.01", "SENTIMENT_COLLECT_RETRIES": "1"}
+    env = {k: v for k, v in env.items() if not k.lower().startswith("praw_")}
+    db = tmp_path / "secrets.duckdb"
+    outputs = []
+    with FakeReddit() as server:
+        server.clients[PRAW_INI["client_id"]] = (PRAW_INI["client_secret"], TOKENS["ini"])
+        server.add(_thread("abc"))
+        server.add(_thread("def"))
+        (xdg / "praw.ini").write_text(_site("good", server.url, **PRAW_INI)
+                                      + _site("wrong", server.url, **{**PRAW_INI, "client_secret": WRONG_SECRET}),
+                                      encoding="utf-8")
+        for site in ("good", "wrong"):  # a clean run, then 401s from the token endpoint
+            outputs.append(_run([sys.executable, "-c", _COLLECT, str(sources), str(db)],
+                                {**env, "SENTIMENT_REDDIT_SITE": site}))
+        # a praw.ini configparser cannot read, quoting the broken line (the secret) in its error
+        (xdg / "praw.ini").write_text(f"[good]\nclient_secret {PRAW_INI['client_secret']}\n", encoding="utf-8")
+        broken = subprocess.run([sys.executable, "-c", _COLLECT, str(sources), str(db)], cwd=ROOT,
+                                env={**env, "SENTIMENT_REDDIT_SITE": "good"}, capture_output=True, text=True,
+                                timeout=RUN_TIMEOUT)
+        outputs.append(broken.stdout + broken.stderr)
+    assert "'new': 12" in outputs[0] and "failed_sources': {}" in outputs[0]
+    assert "401" in outputs[1]
+    assert "RedditConfigError" in outputs[2] and "'failed_sources': {'r-qwen'" in outputs[2]
+    api = _run([sys.executable, "-c", _DUMP_API], env)
+    recorded = json.loads(api)
+    runs = [r for r in recorded["flow_runs"] if r["name"].startswith("collect-")]
+    assert len(runs) >= 3 and all(set(r["parameters"]) == {"sources", "db"} for r in runs)
+    names = {t["name"] for t in recorded["task_runs"]}
+    assert {"collect-r-qwen", "collect-r-thread", "collect-paywalled"} <= names
+    assert any("401" in log["message"] for log in recorded["logs"])  # the failures were logged
+    assert any("http://***@127.0.0.1:9/a?token=***" in log["message"] for log in recorded["logs"])
+    assert any("RedditConfigError" in log["message"] for log in recorded["logs"])
+    leaked = [s for s in secrets if s in api or any(s in out for out in outputs)]
+    assert not leaked, f"secrets reached Prefect or its output: {leaked}"
+    with duckdb.connect(str(db), read_only=True) as con:
+        everything = repr([con.execute(f'SELECT * FROM "{t}"').fetchall() for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()])
+    assert not [s for s in secrets if s in everything]

@@ -1,7 +1,8 @@
 """The brief's charts, drawn offline with matplotlib (Agg) as PNG bytes.
 
 PNGs keep untrusted text (event names) out of the HTML markup: the pages embed them as
-``data:`` images and the Markdown links the files written beside it.
+``data:`` images and the Markdown links the files written beside it. Event names are drawn as
+plain text (``parse_math=False``): a ``$`` in a name is not mathtext, which could fail the brief.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def share_over_time(daily: pd.DataFrame, events: list[tuple[str, date]], week: t
         for axis in (ax, vol):
             axis.axvline(pd.Timestamp(day), color="black", ls="--", lw=1)
         ax.annotate(name[:48], (pd.Timestamp(day), 1.0 - 0.09 * (i % 3)), xytext=(3, -2),
-                    textcoords="offset points", fontsize=7, va="top")
+                    textcoords="offset points", fontsize=7, va="top", parse_math=False)
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("share (7-day rolling)")
@@ -85,5 +86,5 @@ def before_after(rows: list[dict], title: str) -> bytes:
                      fontsize=9)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"{title[:70]}: before (open, -7..-1) vs after (filled, 0..+6)", fontsize=9)
+    fig.suptitle(f"{title[:70]}: before (open, -7..-1) vs after (filled, 0..+6)", fontsize=9, parse_math=False)
     return _png(fig)

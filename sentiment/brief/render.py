@@ -303,10 +303,15 @@ def _pp(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f} pp"
 
 
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]|])")
+
+
 def _md_escape(value: object) -> str:
-    """Markdown-safe inline text: HTML escaped, line breaks and table pipes neutralised."""
-    text = html.escape(str(value), quote=False)
-    return re.sub(r"\s+", " ", text).replace("|", "\\|").strip()
+    """Markdown-safe inline text: HTML escaped, line breaks neutralised, and the characters that
+    make links, images, emphasis, code or table cells (``[ ] \\ ` * _ |``) backslash-escaped, so
+    ``[x](javascript:…)`` in a comment stays text in any Markdown renderer."""
+    text = re.sub(r"\s+", " ", html.escape(str(value), quote=False)).strip()
+    return _MD_ACTIVE.sub(r"\\\1", text)
 
 
 def _safe_url(value: str | None) -> str | None:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sentiment.records import Parsed, merge_examples, note_example
+from sentiment.redact import is_redacted, is_secret_param, redact, redact_url
 from sentiment.sources import ParseError
 from sentiment.sources.web import ArticleMeta, parse_article
 from sentiment.text import content_hash
@@ -42,14 +43,16 @@ def canonical_url(url: str) -> str:
     tracking parameters, remaining parameters sorted, no trailing slash (except the root).
 
     Raises ValueError for a malformed address (an unclosed IPv6 bracket, a port out of range);
-    :func:`is_web_url` tells first."""
+    :func:`is_web_url` tells first. Credentials never become part of it: the userinfo and
+    secret-named parameters (``token``, ``api_key`` ... see ``sentiment.redact``) are dropped,
+    since this is the stored ``url``."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
         host = f"{host}:{parts.port}"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not _TRACKING.match(k)))
+                             if not _TRACKING.match(k) and not is_secret_param(k)))
     path = parts.path or "/"
     if len(path) > 1:
         path = path.rstrip("/")
@@ -146,13 +149,30 @@ def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: 
     clear_failure(ctx.con, SOURCE, url)
 
 
+def _retry_list(ctx, urls: list[str]) -> list[str]:
+    """Earlier failures to retry, then ``urls``. A failure whose URL was stored redacted (it held
+    credentials, which are never stored) is retried when its URL is given again; until then it
+    stays recorded and is reported as skipped."""
+    from sentiment.store.collect_state import pending_failures
+
+    given = {redact_url(u): u for u in urls}
+    todo = []
+    for item in pending_failures(ctx.con, SOURCE):
+        if not is_redacted(item):
+            todo.append(item)
+        elif item in given:
+            todo.append(given[item])
+        else:
+            ctx.report.skipped["earlier failure not retried: its URL held credentials, give it again"] += 1
+    return list(dict.fromkeys([*todo, *urls]))
+
+
 def collect_pages(ctx, urls: list[str]) -> None:
     """``sentiment collect pages``: fetch each URL (plus earlier failures) as an article."""
     from sentiment.sources.http import make_client
     from sentiment.sources.retry import backoff_from_settings
-    from sentiment.store.collect_state import pending_failures
 
-    todo = list(dict.fromkeys([*pending_failures(ctx.con, SOURCE), *urls]))
+    todo = _retry_list(ctx, urls)
     backoff = backoff_from_settings(ctx.settings)
     seen: set[str] = set()
     with make_client(ctx.settings) as client:
@@ -194,10 +214,9 @@ def collect_feeds(ctx, feed_urls: list[str]) -> None:
     """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet."""
     from sentiment.sources.http import get, make_client
     from sentiment.sources.retry import FetchFailed, backoff_from_settings
-    from sentiment.store.collect_state import pending_failures
 
     backoff = backoff_from_settings(ctx.settings)
-    entries: dict[str, ArticleMeta | None] = {url: None for url in pending_failures(ctx.con, SOURCE)}
+    found: dict[str, ArticleMeta | None] = {}
     stored = {r[0] for r in ctx.con.execute(
         "SELECT url FROM documents WHERE source = ? AND kind = 'article' AND url IS NOT NULL", [SOURCE]).fetchall()}
     seen: set[str] = set()
@@ -206,23 +225,24 @@ def collect_feeds(ctx, feed_urls: list[str]) -> None:
             try:
                 response = get(client, feed_url, backoff)
             except FetchFailed as exc:
-                ctx.report.failed.append(feed_url)
-                ctx.report.skipped[f"feed not fetched: {exc.reason}"] += 1
+                ctx.report.failed.append(redact_url(feed_url))
+                ctx.report.skipped[f"feed not fetched: {redact(exc.reason)}"] += 1
                 continue
             try:
-                found, skipped = feed_entries(response.content, dict(response.headers))
+                listed, skipped = feed_entries(response.content, dict(response.headers))
             except ParseError as exc:
-                ctx.report.failed.append(feed_url)
+                ctx.report.failed.append(redact_url(feed_url))
                 ctx.report.skipped[f"feed not read: {exc}"] += 1
-                note_example(ctx.report.examples, f"feed not read: {exc}", feed_url)
+                note_example(ctx.report.examples, f"feed not read: {exc}", redact_url(feed_url))
                 continue
             ctx.report.skipped.update(skipped.skipped)
             merge_examples(ctx.report.examples, skipped.examples)
-            for link, entry_meta in found:
+            for link, entry_meta in listed:
                 if canonical_url(link) in stored:
                     ctx.report.skipped["article already stored"] += 1
                     continue
-                entries.setdefault(link, entry_meta)
+                found.setdefault(link, entry_meta)
+        entries = {url: found.get(url) for url in _retry_list(ctx, list(found))}  # earlier failures first
         for n, (url, meta) in enumerate(entries.items(), start=1):
             _fetch_page(ctx, client, backoff, url, meta, seen)
             ctx.progress(n, len(entries))

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import duckdb
 
+from sentiment.redact import redact, redact_url
 from sentiment.store.db import utcnow
 
 
@@ -40,16 +41,20 @@ def pending_failures(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
 
 
 def record_failure(con: duckdb.DuckDBPyConnection, source: str, item: str, reason: str) -> None:
-    """Remember that ``item`` could not be fetched, so the next run retries it."""
+    """Remember that ``item`` could not be fetched, so the next run retries it.
+
+    A URL is stored redacted (userinfo and secret parameters masked, see ``sentiment.redact``).
+    """
     now = utcnow()
     con.execute(
         "INSERT INTO collect_failures VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (source, item) DO UPDATE "
         "SET reason = excluded.reason, attempts = collect_failures.attempts + 1, "
         "last_failed_at = excluded.last_failed_at",
-        [source, item, reason[:500], now, now],
+        [source, redact_url(item), redact(reason)[:500], now, now],
     ).fetchall()
 
 
 def clear_failure(con: duckdb.DuckDBPyConnection, source: str, item: str) -> None:
-    """Forget a failure once the item has been stored."""
-    con.execute("DELETE FROM collect_failures WHERE source = ? AND item = ?", [source, item]).fetchall()
+    """Forget a failure once the item has been stored (``item`` as fetched: it is redacted here as
+    :func:`record_failure` stored it)."""
+    con.execute("DELETE FROM collect_failures WHERE source = ? AND item = ?", [source, redact_url(item)]).fetchall()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from sentiment.records import note_example
+from sentiment.redact import redact, redact_value
 from sentiment.store.db import utcnow
 
 
@@ -38,10 +39,12 @@ class RunStats:
             note_example(self.examples, reason, item)
 
     def notes_json(self) -> str:
-        """The notes column: skip reasons with counts, the ids of the first few skipped per
-        reason (``skipped_ids``), and the step's own notes."""
+        """The notes as stored: skip reasons with counts, the ids of the first few skipped per
+        reason (``skipped_ids``), and the step's own notes; every URL in them redacted (no
+        credential reaches ``runs``)."""
         ids = {"skipped_ids": self.examples} if self.examples else {}
-        return json.dumps({"skipped": dict(self.skipped), **ids, **self.notes}, ensure_ascii=False, default=str)
+        notes = redact_value({"skipped": dict(self.skipped), **ids, **self.notes})
+        return json.dumps(notes, ensure_ascii=False, default=lambda v: redact(str(v)))
 
 
 def start_run(con: duckdb.DuckDBPyConnection, step: str) -> RunStats:

@@ -31,6 +31,22 @@ _DOC_UPDATE = ", ".join(
 )
 
 
+TOMBSTONE: dict[str, str] = {
+    "author_hash": "NULL", "title": "NULL", "text": "''", "url": "NULL", "deleted": "true",
+    "content_hash": "NULL", "dedupe_key": "NULL",
+}
+"""What a forgotten author's document keeps of its columns (SQL values): nothing but its place in
+the thread (ids, parent, time). Shared by ``forget`` and every later write."""
+
+_INCOMING_TOMBSTONED = (
+    "(SELECT * EXCLUDE (_forgotten) REPLACE ("
+    + ", ".join(f"CASE WHEN _forgotten THEN {value} ELSE {column} END AS {column}"
+                for column, value in TOMBSTONE.items())
+    + ") FROM (SELECT *, coalesce(author_hash IN (SELECT author_hash FROM forgotten_authors), false) "
+      "AS _forgotten FROM _incoming))"
+)
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … COMMIT, rolled back on any error."""
@@ -125,13 +141,17 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, result: UpsertResult, *, n_re
     ``documents`` inside the caller's transaction, filling ``result``'s counts.
 
     The one place where dedupe and update semantics live: the row path (:func:`upsert_documents`)
-    and the bulk dump path (:mod:`sentiment.store.bulk`) both end here.
+    and the bulk dump path (:mod:`sentiment.store.bulk`) both end here. So it is also where an
+    author in ``forgotten_authors`` is kept out: their documents arrive as :data:`TOMBSTONE` rows.
     """
     n_unique = con.execute("SELECT count(*) FROM _incoming").fetchall()[0][0]
+    # Authors who asked to be forgotten come in as tombstones (see sentiment.store.forget).
+    anyone_forgotten = con.execute("SELECT count(*) FROM forgotten_authors").fetchall()[0][0] > 0
+    incoming = _INCOMING_TOMBSTONED if anyone_forgotten else "_incoming"
     # Exact duplicates: the first by time wins, whether it is stored or in this batch.
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _staging AS
-        SELECT i.* FROM _incoming i
+        SELECT i.* FROM {incoming} i
         WHERE i.dedupe_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM documents d
             WHERE d.dedupe_key = i.dedupe_key AND d.doc_id <> i.doc_id)

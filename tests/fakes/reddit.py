@@ -57,6 +57,8 @@ class FakeReddit(FakeServer):
     def __init__(self, shown_top: int = 3, max_depth: int = 3) -> None:
         super().__init__()
         self.threads: dict[str, FakeThread] = {}
+        # client id -> (client secret, the bearer token issued to it); tests may add their own
+        self.clients: dict[str, tuple[str, str]] = {CLIENT_ID: (CLIENT_SECRET, TOKEN)}
         self.shown_top = shown_top
         self.max_depth = max_depth
 
@@ -119,7 +121,7 @@ class FakeReddit(FakeServer):
         parts = [p for p in request.path.split("/") if p]
         if request.path == "/api/v1/access_token" and request.method == "POST":
             return self._token(request)
-        if request.headers.get("authorization") != f"bearer {TOKEN}":
+        if request.headers.get("authorization") not in {f"bearer {token}" for _, token in self.clients.values()}:
             return Response.json({"message": "Unauthorized", "error": 401}, 401)
         if len(parts) == 3 and parts[0] == "r" and parts[2] in ("new", "search"):
             return self._subreddit_listing(parts[1], parts[2], request.query)
@@ -133,11 +135,13 @@ class FakeReddit(FakeServer):
         return Response.json({"message": "Not Found", "error": 404}, 404)
 
     def _token(self, request: Request) -> Response:
-        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         form = parse_qs(request.body.decode())
-        if request.headers.get("authorization") != expected or form.get("grant_type") != ["client_credentials"]:
-            return Response.json({"message": "Unauthorized", "error": 401}, 401)
-        return Response.json({"access_token": TOKEN, "token_type": "bearer", "expires_in": 86400, "scope": "*"})
+        for client_id, (secret, token) in self.clients.items():
+            expected = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            if request.headers.get("authorization") == expected and form.get("grant_type") == ["client_credentials"]:
+                return Response.json({"access_token": token, "token_type": "bearer", "expires_in": 86400,
+                                      "scope": "*"})
+        return Response.json({"message": "Unauthorized", "error": 401}, 401)
 
     def _subreddit_listing(self, sub: str, which: str, query: dict) -> Response:
         threads = [t for t in self.threads.values() if t.subreddit.lower() == sub.lower()]
