@@ -26,6 +26,11 @@ between its start and its first write on this project's data sizes)."""
 
 
 @dataclass
+
+def _literal(value: str) -> str:
+    """``value`` as a SQL string literal, for the repair statements doctor prints (never runs)."""
+    return "'" + value.replace("'", "''") + "'"
+
 class Finding:
     """One check's result: ``status`` is ok, info or action; ``fix`` the command to run."""
 
@@ -110,6 +115,7 @@ class _Doctor:
         return "sentiment --db " + shlex.quote(str(self.path)) + " " + " ".join(args)
 
     def _sql(self, statement: str) -> str:
+        """A shell command that runs ``statement`` with the DuckDB CLI, quoted for the shell."""
         return f"duckdb {shlex.quote(str(self.path))} {shlex.quote(statement)}"
 
     def findings(self) -> list[Finding]:
@@ -199,7 +205,7 @@ class _Doctor:
         return [Finding("stances from outdated models", "action",
                         f"{sum(old.values())} rows from {listing}; the active model is {active} "
                         "(the views show only its stances)",
-                        self._sql(f"DELETE FROM stances WHERE model_version <> '{active}'"))]
+                        self._sql("DELETE FROM stances WHERE model_version <> " + _literal(active)))]
 
     def pending(self) -> list[Finding]:
         from sentiment.classify.run import count_pending
@@ -242,8 +248,8 @@ class _Doctor:
             out.append(Finding("run stuck at 'running'", "action",
                                f"{step} started {started:%Y-%m-%d %H:%M} UTC never finished (interrupted); "
                                f"mark it failed, then run the step again: {self._rerun(step, None)}",
-                               self._sql(f"UPDATE runs SET status = 'failed', finished_at = now() "
-                                         f"WHERE run_id = '{run_id}'")))
+                               self._sql("UPDATE runs SET status = 'failed', finished_at = now() "
+                                         "WHERE run_id = " + _literal(run_id))))
         last = self.con.execute("""
             SELECT step, status, notes FROM runs WHERE status <> 'running'
             QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
