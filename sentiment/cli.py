@@ -5,6 +5,8 @@ Thin by design: it parses options, opens the database, shows progress, and calls
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -36,6 +38,27 @@ def main(
     """Community stance pipeline."""
     settings = get_settings()
     ctx.obj = settings.model_copy(update={"db": db}) if db else settings
+    _configure_logging(settings.log_level)
+
+
+_LOG_HANDLER = "sentiment-cli"
+
+
+def _configure_logging(level: str) -> None:
+    """The library's log (logger ``sentiment``) on this invocation's stderr at ``level``
+    (``SENTIMENT_LOG_LEVEL``); replaces the handler an earlier invocation in this process added."""
+    logger = logging.getLogger("sentiment")
+    for old in [h for h in logger.handlers if h.get_name() == _LOG_HANDLER]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_LOG_HANDLER)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        logger.setLevel(level.upper())
+    except ValueError:
+        raise typer.BadParameter(f"unknown log level {level!r}; use DEBUG, INFO, WARNING or ERROR",
+                                 param_hint="SENTIMENT_LOG_LEVEL") from None
 
 
 def _open(settings: Settings):

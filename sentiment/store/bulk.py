@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ import pyarrow as pa
 from sentiment.sources.dump import DumpReader, parse_record
 from sentiment.store.db import utcnow
 from sentiment.store.writes import UpsertResult, _documents_table, merge_incoming, transaction
+
+log = logging.getLogger(__name__)
 
 # Texts the SQL path may tidy: printable ASCII except '&', plus tab and newline.
 _SIMPLE = r"[\x20-\x25\x27-\x7e\t\n]*"
@@ -291,8 +294,10 @@ def import_reddit_dumps(ctx, params: dict) -> None:
     for path in existing:
         with DumpReader(path) as reader:
             try:
-                for batch in reader.batches(ctx.settings.dump_batch_rows):
-                    importer.import_lines(batch)
+                for n, batch in enumerate(reader.batches(ctx.settings.dump_batch_rows), start=1):
+                    result = importer.import_lines(batch)
+                    log.info("dump %s: committed batch %d (%d lines, %d new, %d in all)",
+                             path.name, n, len(batch), result.n_new, importer.result.n_new)
                     ctx.progress(done + reader.position, total)
             except Exception as exc:  # a corrupt .zst frame: keep what was imported, report the file
                 if isinstance(exc, duckdb.Error):
