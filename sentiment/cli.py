@@ -41,19 +41,25 @@ def main(
     _configure_logging(settings.log_level)
 
 
-_LOG_HANDLER = "sentiment-cli"
+class _StderrHandler(logging.StreamHandler):
+    """Log records on whatever ``sys.stderr`` is when they are written (test runners swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def _configure_logging(level: str) -> None:
-    """The library's log (logger ``sentiment``) on this invocation's stderr at ``level``
-    (``SENTIMENT_LOG_LEVEL``); replaces the handler an earlier invocation in this process added."""
+    """The library's log (logger ``sentiment``) on stderr at ``level`` (``SENTIMENT_LOG_LEVEL``)."""
     logger = logging.getLogger("sentiment")
-    for old in [h for h in logger.handlers if h.get_name() == _LOG_HANDLER]:
-        logger.removeHandler(old)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.set_name(_LOG_HANDLER)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
     try:
         logger.setLevel(level.upper())
     except ValueError:

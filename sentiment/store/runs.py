@@ -112,7 +112,9 @@ def abandon_dead_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
     A killed run cannot record its own end, so its row would say 'running' forever. Only rows
     naming a process of this host that no longer exists are touched: a run alive elsewhere (a flow
     between two of its writer connections) stays 'running', and rows from other hosts, or written
-    before runs noted their process, are left alone.
+    before runs noted their process, are left alone. Should a live run be taken for dead (two
+    containers with one host name and separate process ids), its own ``finish_run`` still records
+    how it ended.
     """
     host = socket.gethostname()
     abandoned = []
