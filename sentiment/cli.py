@@ -5,6 +5,8 @@ Thin by design: it parses options, opens the database, shows progress, and calls
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -38,6 +40,33 @@ def main(
     """Community stance pipeline."""
     settings = get_settings()
     ctx.obj = settings.model_copy(update={"db": db}) if db else settings
+    _configure_logging(settings.log_level)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Log records on whatever ``sys.stderr`` is when they are written (test runners swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _configure_logging(level: str) -> None:
+    """The library's log (logger ``sentiment``) on stderr at ``level`` (``SENTIMENT_LOG_LEVEL``)."""
+    logger = logging.getLogger("sentiment")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    try:
+        logger.setLevel(level.upper())
+    except ValueError:
+        raise typer.BadParameter(f"unknown log level {level!r}; use DEBUG, INFO, WARNING or ERROR",
+                                 param_hint="SENTIMENT_LOG_LEVEL") from None
 
 
 def _open(settings: Settings):

@@ -8,6 +8,7 @@ the rest go on.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sentiment.store.writes import UpsertResult
 
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 SUFFIXES = (*ARTICLE_SUFFIXES, ".json", ".yaml", ".yml")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -110,8 +112,12 @@ def ingest_paths(
             else:
                 stats.skipped.update(parsed.skipped)
                 merge_examples(stats.examples, parsed.examples)
-                report.documents.add(upsert_documents(con, parsed.documents, author_key=author_key))
-                report.events.add(upsert_events(con, parsed.events))
+                docs = upsert_documents(con, parsed.documents, author_key=author_key)
+                events = upsert_events(con, parsed.events)
+                report.documents.add(docs)
+                report.events.add(events)
+                log.info("ingest: committed %s (%d documents, %d new; %d events)",
+                         path, docs.n_in, docs.n_new, events.n_in)
             if on_file:
                 on_file(path)
         if report.documents.n_duplicate:

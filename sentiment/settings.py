@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     """Texts per forward pass, grouped by length."""
 
     batch_size: int = 256
-    """Documents per classification batch (one transaction per batch)."""
+    """Documents per classification batch (one transaction per batch): a crash loses at most this many."""
 
     min_window_n: int = 20
     """Windows with fewer classified documents are flagged as too small to read."""
@@ -122,9 +122,14 @@ class Settings(BaseSettings):
     dump_batch_rows: int = 250_000
     """Dump lines per Arrow batch (one transaction each); memory stays flat at about this many lines.
     Above DuckDB's row-group size (122,880) new rows are written straight to the file, not the WAL."""
+
     lock_timeout: float = 900.0
     """Seconds a writer waits for the database's writer lock (another flow or command writing)
     before giving up with an error naming the lock file."""
+
+    log_level: str = "WARNING"
+    """Level of the command line's log on stderr. ``INFO`` adds a line per committed unit of work
+    (ingested file, dump batch, classification batch), so a watcher can tell how far a run got."""
 
     sources: Path = Path("sentiment.toml")
     """The collect flow's sources: one table array per kind (see sentiment.toml)."""

@@ -7,6 +7,7 @@ finished and a re-run picks up the rest.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from sentiment.store.db import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
 
 MODEL_CARD_KEY = "active_model_card"
+log = logging.getLogger(__name__)
 
 # Community documents with text and no stance for this model version. A post is read as its
 # title plus its body; comments and quotes carry the thread title as context.
@@ -125,9 +127,12 @@ def classify_pending(
         stats.notes["model_version"] = version
         if empty:
             stats.skip("empty text", empty)
+        n_batches = -(-len(todo) // batch_size)
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             stats.n_new += upsert_stances(con, stances_table(classifier, batch))
+            log.info("classify: committed batch %d/%d (%d stances, %d in all)",
+                     start // batch_size + 1, n_batches, len(batch), stats.n_new)
             if on_batch:
                 on_batch(len(batch))
         activate(con, classifier)

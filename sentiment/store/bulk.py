@@ -14,6 +14,7 @@ so dedupe and update semantics are shared; one batch is one transaction.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,8 @@ from sentiment.sources.dump import DumpReader, parse_line
 from sentiment.sources.fields import BadRecord
 from sentiment.store.db import utcnow
 from sentiment.store.writes import UpsertResult, _documents_table, merge_incoming, transaction
+
+log = logging.getLogger(__name__)
 
 # Texts the SQL path may tidy: printable ASCII except '&', plus tab and newline.
 _SIMPLE = r"[\x20-\x25\x27-\x7e\t\n]*"
@@ -332,8 +335,10 @@ def import_reddit_dumps(ctx, params: dict) -> None:
     for path in existing:
         with DumpReader(path) as reader:
             try:
-                for batch in reader.batches(ctx.settings.dump_batch_rows):
-                    importer.import_lines(batch, reader.line_numbers, path.name)
+                for n, batch in enumerate(reader.batches(ctx.settings.dump_batch_rows), start=1):
+                    result = importer.import_lines(batch, reader.line_numbers, path.name)
+                    log.info("dump %s: committed batch %d (%d lines, %d new, %d in all)",
+                             path.name, n, len(batch), result.n_new, importer.result.n_new)
                     ctx.progress(done + reader.position, total)
             except Exception as exc:  # a corrupt .zst frame: keep what was imported, report the file
                 if isinstance(exc, duckdb.Error):

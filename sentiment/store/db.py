@@ -153,7 +153,8 @@ def connect(
     """Open the database at ``path``: writers wait for the writer lock, readers get the snapshot.
 
     Writers (the default) wait up to ``timeout`` seconds (default ``SENTIMENT_LOCK_TIMEOUT``) for
-    the lock beside the file, then create and migrate it; closing the connection releases the lock
+    the lock beside the file, then create and migrate it (and mark runs whose process died as
+    abandoned, see ``store.runs``); closing the connection releases the lock
     and, unless ``publish=False``, refreshes the read-only copy. Readers (``read_only=True``) open
     that copy, never the file a writer needs; a missing or stale copy is refreshed first when no
     writer is busy. Extensions are never downloaded: the pipeline makes no network calls of its own.
@@ -181,6 +182,9 @@ def connect(
     writer = WriterConnection(con, path, publish)
     try:
         migrate(con)
+        from sentiment.store.runs import abandon_dead_runs  # runs imports this module
+
+        abandon_dead_runs(con)  # we hold the writer lock: a killed run's row can be closed now
     except BaseException:
         writer._publish = False
         writer.close()

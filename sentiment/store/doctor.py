@@ -25,12 +25,12 @@ STUCK_AFTER = timedelta(hours=1)
 between its start and its first write on this project's data sizes)."""
 
 
-@dataclass
-
 def _literal(value: str) -> str:
     """``value`` as a SQL string literal, for the repair statements doctor prints (never runs)."""
     return "'" + value.replace("'", "''") + "'"
 
+
+@dataclass
 class Finding:
     """One check's result: ``status`` is ok, info or action; ``fix`` the command to run."""
 

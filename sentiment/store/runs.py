@@ -1,13 +1,24 @@
-"""The ``runs`` table: one row per step run, with what came in, what was new and what was skipped."""
+"""The ``runs`` table: one row per step run, with what came in, what was new and what was skipped.
+
+Statuses: ``running`` (started, not finished), ``ok``, ``partial``, ``failed`` (an error was
+caught and recorded) and ``abandoned``: the process running it died without finishing (killed,
+out of memory, power cut), so nothing could record the end. Every run notes the process that
+runs it (``pid``, ``host``); a writer opening the database marks 'running' rows whose process
+is gone as abandoned (:func:`abandon_dead_runs`). What such a run committed is kept; the next
+run of the step does the rest.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -48,14 +59,16 @@ class RunStats:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, step: str) -> RunStats:
-    """Write a 'running' row for ``step``; pair with ``finish_run`` (or use ``track_run``).
+    """Write a 'running' row for ``step`` naming this process; pair with ``finish_run`` (or use
+    ``track_run``).
 
     Separate calls let a run span several connections, as a flow's batches do.
     """
     stats = RunStats(step=step)
+    stats.notes.update(pid=os.getpid(), host=socket.gethostname())
     con.execute(
-        "INSERT INTO runs (run_id, step, started_at, status) VALUES (?, ?, ?, 'running')",
-        [stats.run_id, step, utcnow()],
+        "INSERT INTO runs (run_id, step, started_at, status, notes) VALUES (?, ?, ?, 'running', ?)",
+        [stats.run_id, step, utcnow(), stats.notes_json()],
     )
     return stats
 
@@ -86,3 +99,51 @@ def track_run(con: duckdb.DuckDBPyConnection, step: str) -> Iterator[RunStats]:
         raise
     finally:
         finish_run(con, stats, status)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host is still running (a zombie, dead but not yet reaped
+    by its parent, counts as gone). A reused pid reads as alive: the safe side."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    try:  # Linux: the state letter follows the parenthesised command name
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def abandon_dead_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Mark 'running' rows whose process on this host has gone as 'abandoned'; returns their ids.
+
+    A killed run cannot record its own end, so its row would say 'running' forever. Only rows
+    naming a process of this host that no longer exists are touched: a run alive elsewhere (a flow
+    between two of its writer connections) stays 'running', and rows from other hosts, or written
+    before runs noted their process, are left alone. Should a live run be taken for dead (two
+    containers with one host name and separate process ids), its own ``finish_run`` still records
+    how it ended.
+    """
+    host = socket.gethostname()
+    abandoned = []
+    for run_id, notes_text in con.execute(
+        "SELECT run_id, notes FROM runs WHERE status = 'running' ORDER BY started_at"
+    ).fetchall():
+        try:
+            notes = json.loads(notes_text or "{}")
+        except ValueError:
+            continue
+        if not isinstance(notes, dict) or notes.get("host") != host:
+            continue
+        pid = notes.get("pid")
+        if not isinstance(pid, int) or pid == os.getpid() or process_alive(pid):
+            continue
+        notes["abandoned"] = (f"process {pid} on {host} ended without finishing this run (killed or "
+                              f"crashed); found at {utcnow():%Y-%m-%d %H:%M:%S} UTC. Its committed "
+                              "batches are kept; the next run of the step does the rest.")
+        con.execute("UPDATE runs SET status = 'abandoned', notes = ? WHERE run_id = ? AND status = 'running'",
+                    [json.dumps(notes, ensure_ascii=False, default=str), run_id])
+        abandoned.append(run_id)
+    return abandoned

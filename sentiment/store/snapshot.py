@@ -5,7 +5,8 @@ versa). Dashboards, the brief and ad-hoc queries therefore read ``<name>.read.du
 database: a checkpointed copy that the last writer publishes when it lets go of the writer lock.
 The copy is written to a temporary file and renamed over the old one, so a reader sees either the
 previous state or the new one, never half of each; a reader that still has the old copy open
-keeps reading it undisturbed.
+keeps reading it undisturbed. A writer killed mid-copy leaves only its temporary file, which the
+next publisher removes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def publish_file(db: Path) -> Path:
     if wal.exists():  # pragma: no cover - a connection outside ``connect`` is still writing
         raise RuntimeError(f"{db} has an un-checkpointed write-ahead log; not publishing a partial copy")
     target = snapshot_path(db)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)  # a publisher killed mid-copy; only lock holders publish
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(db, tmp)
@@ -37,6 +40,13 @@ def publish_file(db: Path) -> Path:
 
 
 def is_stale(db: Path) -> bool:
-    """Whether the snapshot is missing or older than the database file."""
+    """Whether the snapshot is missing or older than the database file or its write-ahead log.
+
+    Commits land in the log first; a writer that was killed before its checkpoint leaves them
+    only there, so the log's age counts too."""
     target = snapshot_path(db)
-    return not target.exists() or target.stat().st_mtime_ns < db.stat().st_mtime_ns
+    if not target.exists():
+        return True
+    wal = db.with_name(db.name + ".wal")
+    changed = max((p.stat().st_mtime_ns for p in (db, wal) if p.exists()), default=0)
+    return target.stat().st_mtime_ns < changed
