@@ -1,10 +1,10 @@
 """Data for the Streamlit dashboard (dashboards/app.py), kept here so it is testable without it.
 
 The dashboard must never block a running flow: DuckDB allows one writing process per file and no
-reader beside a writer. So it reads either the published read-only copy the orchestration
-provides (setting ``dashboard_db``) or, by default, a snapshot: the database file (and its WAL)
-copied to a temporary folder and opened read-only. Copying takes no lock, so a flow writing at
-that moment is never held up; the dashboard shows the data as of the copy.
+reader beside a writer. So it reads the read-only copy every writer publishes when it finishes
+(``<db>.read.duckdb``, see ``sentiment.store.snapshot``; or the file named by ``dashboard_db``),
+which is always a whole committed state. Only when no copy has been published yet and a writer
+is busy does it fall back to copying the database file to a temporary folder.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import pandas as pd
 
 from sentiment.settings import LABELS, Settings
 from sentiment.store.db import connect
+from sentiment.store.lock import DatabaseBusy
+from sentiment.store.snapshot import snapshot_path
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ def open_snapshot(settings: Settings, folder: Path | None = None) -> Snapshot:
     live = Path(settings.db)
     if not live.exists():
         raise FileNotFoundError(f"no database at {live}: run `sentiment demo` or set SENTIMENT_DB")
+    try:
+        return Snapshot(connect(live, read_only=True, timeout=0), snapshot_path(live), live, copied=False)
+    except DatabaseBusy:
+        pass  # nothing published yet and a writer is busy: copy the file as it is now
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="sentiment-dashboard-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the copy is ours to remove

@@ -18,6 +18,7 @@ import pytest
 
 from sentiment import dashboard
 from sentiment.settings import LABELS, Settings
+from sentiment.store import connect, snapshot_path
 from tests.conftest import ROOT
 
 APP = ROOT / "dashboards" / "app.py"
@@ -25,19 +26,34 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_snapshot_reads_while_a_writer_holds_the_database(demo_db, tmp_path):
+def test_the_published_copy_is_read_while_a_writer_holds_the_database(demo_db, tmp_path):
     live = tmp_path / "live.duckdb"
     shutil.copyfile(demo_db, live)
-    writer = duckdb.connect(str(live))  # a flow writing: no second process could open it
-    try:
+    connect(live).close()  # a finished run publishes the read copy
+    with connect(live) as writer:  # a flow writing now: it holds the lock and the file
         writer.execute("INSERT INTO meta VALUES ('writer-was-here', 'yes')")
-        snap = dashboard.open_snapshot(Settings(db=live), folder=tmp_path / "snap")
-        assert snap.copied and snap.path != live
+        snap = dashboard.open_snapshot(Settings(db=live))
+        assert not snap.copied and snap.path == snapshot_path(live)
         assert dashboard.options(snap.con).sources  # reads, without waiting for the writer
+        assert snap.con.execute("SELECT count(*) FROM meta WHERE key = 'writer-was-here'").fetchone()[0] == 0
         with pytest.raises(duckdb.Error):
             snap.con.execute("DELETE FROM documents")  # and only reads
+        snap.con.close()
+
+
+def test_without_a_published_copy_a_busy_file_is_copied(demo_db, tmp_path):
+    from tests.store.test_single_writer import _hold_writer
+
+    live = tmp_path / "live.duckdb"
+    shutil.copyfile(demo_db, live)
+    holder = _hold_writer(live, 30)  # another process writing; nothing published yet
+    try:
+        snap = dashboard.open_snapshot(Settings(db=live), folder=tmp_path / "snap")
+        assert snap.copied and snap.path != live
+        assert dashboard.options(snap.con).sources
     finally:
-        writer.close()
+        holder.kill()
+        holder.wait()
 
 
 def test_a_published_copy_is_opened_in_place(demo_db):
