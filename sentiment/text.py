@@ -29,7 +29,6 @@ _STRIPPED_EMOJI_BULLET = re.compile(r"^(?:β\u00a0?\s?οΈ|βοΈ|β|π)(?=\s)",
 _WARNING_BULLET = re.compile(r"^β[\u00a0 ]οΈ(?=\s)", re.MULTILINE)
 _TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
-_WS = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff]")  # zero-width space, word joiner, BOM (not ZWJ: emoji use it)
 
 
@@ -46,16 +45,25 @@ def _trigger_class() -> re.Pattern[str]:
 _FTFY_TRIGGERS = _trigger_class()
 
 
+def _maybe_bad(text: str) -> bool:
+    """ftfy's mojibake test as ftfy applies it: line by line (one of its patterns is anchored at
+    the start of a line) and in pieces of at most a million characters."""
+    return is_bad(text) or "\nÃ " in text or "\nÂ " in text or len(text) > 1_000_000
+
+
 def fix_text(text: str) -> str:
     """``ftfy.fix_text(text, normalization="NFC")``, with a shortcut for the common text where
     only its quote straightening and NFC can apply (no mojibake, entity, control, ligature,
     width or line-break character): the same result at a fraction of the cost, which is what
     lets dumps of millions of comments be normalised at import speed."""
-    if _FTFY_TRIGGERS.search(text) is None and not is_bad(text):
-        fixed = unicodedata.normalize("NFC", chardata.SINGLE_QUOTE_RE.sub(
-            "'", chardata.DOUBLE_QUOTE_RE.sub('"', text)))
-        # ftfy repeats its fixers until nothing changes: so must the shortcut (rarely needed).
-        if fixed == text or (_FTFY_TRIGGERS.search(fixed) is None and not is_bad(fixed)):
+    if _FTFY_TRIGGERS.search(text) is None and not _maybe_bad(text):
+        straight = chardata.SINGLE_QUOTE_RE.sub("'", chardata.DOUBLE_QUOTE_RE.sub('"', text))
+        if unicodedata.is_normalized("NFC", straight):
+            # ftfy repeats its fixers until nothing changes. Straight quotes are in none of its
+            # trigger or badness classes, so straightening cannot make a text need another pass.
+            return straight
+        fixed = unicodedata.normalize("NFC", straight)  # composing can: check again
+        if _FTFY_TRIGGERS.search(fixed) is None and not _maybe_bad(fixed):
             return fixed
     return ftfy.fix_text(text, normalization="NFC")
 
@@ -78,7 +86,7 @@ def normalize(text: str | None) -> str:
 
 def content_hash(text: str) -> str:
     """Key for exact-duplicate detection: case and whitespace do not make a text new."""
-    canonical = _WS.sub(" ", text).strip().casefold()
+    canonical = " ".join(text.split()).casefold()  # split() drops the same whitespace as \\s
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -61,10 +61,10 @@ def test_reddit_entities_unescape_to_what_readers_see():
 
 # Characters that exercise every branch of ftfy: curly quotes, mojibake pieces, C1 controls,
 # ligatures, full-width forms, line breaks, entities, escapes, combining marks, emoji.
-_TRICKY = "’‘“”ʼ‛‟Ã©â€™Â\xa0\x80\x85\x9dﬁﬂＡｂ１\r\n\u2028\u2029&<>;#x27amp\x1b[0m\u0301e\u200b😬—naïveβ€™"
+_TRICKY = "  !.a\n\nÃÂ’‘“”ʼ‛‟Ã©â€™Â\xa0\x80\x85\x9dﬁﬂＡｂ１\r\n\u2028\u2029&<>;#x27amp\x1b[0m\u0301e\u200b😬—naïveβ€™"
 
 
-@settings(max_examples=600, derandomize=True, deadline=None)
+@settings(max_examples=1500, derandomize=True, deadline=None)
 @given(st.text(alphabet=st.one_of(st.sampled_from(_TRICKY), st.characters(codec="utf-8")), max_size=80))
 def test_fix_text_shortcut_equals_ftfy(text):
     import ftfy
@@ -79,6 +79,16 @@ def test_fix_text_shortcut_on_common_forms():
 
     from sentiment.text import fix_text
 
-    for text in ("it’s “fine”", "naïve café", "line one\nit’s\n\nline “three”", "Ã©tÃ© it’s", "a\r\nb ’",
+    for text in ("Hello!\nÃ  la carte’s", "ok.\nÂ  it’s", "it’s “fine”", "naïve café", "line one\nit’s\n\nline “three”", "Ã©tÃ© it’s", "a\r\nb ’",
                  "caf\u0065\u0301 ’", "&amp; it’s", "Qwenβ€™s future"):
         assert fix_text(text) == ftfy.fix_text(text, normalization="NFC"), text
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000aB’é"), max_size=40))
+def test_content_hash_whitespace_is_the_regex_whitespace(text):
+    import hashlib
+    import re
+
+    expected = hashlib.sha256(re.sub(r"\s+", " ", text).strip().casefold().encode()).hexdigest()[:16]
+    assert content_hash(text) == expected
