@@ -43,6 +43,7 @@ def demo_db(tmp_path_factory) -> Path:
         mp.setenv("SENTIMENT_BRIEFS_DIR", str(folder / "briefs"))
         mp.setenv("SENTIMENT_AUTHOR_KEY", "demo-key")
         mp.setenv("SENTIMENT_SEEDS_DIR", str(SEEDS))
+        mp.setenv("SENTIMENT_MODELS_DIR", str(MODELS))  # the shared trained presets
         get_settings.cache_clear()
         result = CliRunner().invoke(app, ["--db", str(db), "demo"], catch_exceptions=False)
         get_settings.cache_clear()
