@@ -160,33 +160,34 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, result: UpsertResult, *, n_re
     """)
     staged = con.execute("SELECT count(*) FROM _staging").fetchone()[0]
     result.n_duplicate = n_repeated + n_unique - staged
-    result.n_new = con.execute(
-        "SELECT count(*) FROM _staging s ANTI JOIN documents d USING (doc_id)"
-    ).fetchone()[0]
-    result.n_updated = con.execute("""
-        SELECT count(*) FROM _staging s JOIN documents d USING (doc_id)
-        WHERE s.content_hash IS DISTINCT FROM d.content_hash
-           OR s.deleted IS DISTINCT FROM d.deleted
-           OR s.title IS DISTINCT FROM d.title
-           OR s.parent_id IS DISTINCT FROM d.parent_id
-           OR s.created_at IS DISTINCT FROM d.created_at
-    """).fetchone()[0]
-    result.n_unchanged = staged - result.n_new - result.n_updated
+    # The stored rows these documents replace, found with one join (the table only grows: each
+    # further scan of it would cost more with every batch).
     con.execute("""
-        DELETE FROM stances WHERE doc_id IN (
-            SELECT doc_id FROM _staging s JOIN documents d USING (doc_id)
-            WHERE s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted)
+        CREATE OR REPLACE TEMP TABLE _stored AS
+        SELECT s.doc_id,
+               s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted IS DISTINCT FROM d.deleted
+               OR s.title IS DISTINCT FROM d.title OR s.parent_id IS DISTINCT FROM d.parent_id
+               OR s.created_at IS DISTINCT FROM d.created_at AS changed,
+               s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted AS restance
+        FROM _staging s JOIN documents d USING (doc_id)
     """)
+    n_stored, result.n_updated = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE changed) FROM _stored").fetchone()
+    result.n_new = staged - n_stored
+    result.n_unchanged = n_stored - result.n_updated
+    con.execute("DELETE FROM stances WHERE doc_id IN (SELECT doc_id FROM _stored WHERE restance)")
     # Rows already stored take the upsert path; new rows a plain INSERT (much faster in bulk).
-    con.execute(
-        f"INSERT INTO documents ({_DOC_COLUMNS}) SELECT {_DOC_COLUMNS} FROM _staging "
-        f"SEMI JOIN documents d USING (doc_id) ON CONFLICT (doc_id) DO UPDATE SET {_DOC_UPDATE}"
-    )
+    if n_stored:
+        con.execute(
+            f"INSERT INTO documents ({_DOC_COLUMNS}) SELECT {_DOC_COLUMNS} FROM _staging "
+            f"SEMI JOIN _stored USING (doc_id) ON CONFLICT (doc_id) DO UPDATE SET {_DOC_UPDATE}"
+        )
     if result.n_new:
         con.execute(
             f"INSERT INTO documents ({_DOC_COLUMNS}) SELECT {_DOC_COLUMNS} FROM _staging "
-            "ANTI JOIN documents d USING (doc_id)"
+            "ANTI JOIN _stored USING (doc_id)"
         )
+    con.execute("DROP TABLE _stored")
     con.execute("DROP TABLE _staging")
 
 
