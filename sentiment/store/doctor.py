@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from sentiment.store.compact import _quoted_literal  # quotes the repair statements doctor prints
 from sentiment.store.db import _migrations, utcnow
 from sentiment.store.snapshot import snapshot_path
 from sentiment.store.writes import ACTIVE_MODEL_KEY
@@ -23,11 +24,6 @@ from sentiment.store.writes import ACTIVE_MODEL_KEY
 STUCK_AFTER = timedelta(hours=1)
 """A run still 'running' this long after it started was interrupted (no step takes that long
 between its start and its first write on this project's data sizes)."""
-
-
-def _literal(value: str) -> str:
-    """``value`` as a SQL string literal, for the repair statements doctor prints (never runs)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass
@@ -205,7 +201,7 @@ class _Doctor:
         return [Finding("stances from outdated models", "action",
                         f"{sum(old.values())} rows from {listing}; the active model is {active} "
                         "(the views show only its stances)",
-                        self._sql("DELETE FROM stances WHERE model_version <> " + _literal(active)))]
+                        self._sql("DELETE FROM stances WHERE model_version <> " + _quoted_literal(active)))]
 
     def pending(self) -> list[Finding]:
         from sentiment.classify.run import count_pending
@@ -249,7 +245,7 @@ class _Doctor:
                                f"{step} started {started:%Y-%m-%d %H:%M} UTC never finished (interrupted); "
                                f"mark it failed, then run the step again: {self._rerun(step, None)}",
                                self._sql("UPDATE runs SET status = 'failed', finished_at = now() "
-                                         "WHERE run_id = " + _literal(run_id))))
+                                         "WHERE run_id = " + _quoted_literal(run_id))))
         last = self.con.execute("""
             SELECT step, status, notes FROM runs WHERE status <> 'running'
             QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
