@@ -7,11 +7,16 @@ reference), the rule baseline, and VADER's compound score mapped to the labels.
     python benchmarks/classifier.py [--models models] [--threads 2] [--repeat 2]
 
 Presets that are not trained yet are skipped (train them with `sentiment train --preset NAME`).
+It ends with the machine's ceiling: the matrix-multiply throughput it reaches in fp32 (torch) and
+int8 (ONNX Runtime) on a transformer-sized product, and what that allows per preset given the
+multiply-adds one comment of the dev split costs — no kernel runs a whole model faster than the
+products inside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -66,11 +71,87 @@ def measure(name: str, classifier, texts, titles, gold, repeat: int) -> dict:
             "per_label": scores.per_label_f1, "per_s": len(texts) / best}
 
 
+def gemm_rates(threads: int, m: int) -> tuple[float, float]:
+    """Operations/s of one (m×768)·(768×3072) product — a transformer's feed-forward layer over
+    m tokens — in torch fp32 and in ONNX Runtime int8 (dynamic, per-channel weights), the best
+    kernels either backend has for the models' bulk."""
+    import tempfile
+
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    k, n = 768, 3072
+    rng = np.random.default_rng(0)
+    weight = (rng.standard_normal((k, n)) * 0.05).astype(np.float32)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    ops = 2.0 * m * k * n
+
+    def best(call, repeat: int = 20) -> float:
+        call()
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+        return ops / min(times)
+
+    torch.set_num_threads(threads)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(weight)
+    fp32 = best(lambda: xt @ wt)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="ffn")], "ffn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, n])],
+        [numpy_helper.from_array(weight, "w")])
+    with tempfile.TemporaryDirectory() as tmp:
+        plain, quant = Path(tmp) / "ffn.onnx", Path(tmp) / "ffn.int8.onnx"
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(plain))
+        logging.getLogger().setLevel(logging.ERROR)  # the quantiser's pre-processing advice
+        quantize_dynamic(str(plain), str(quant), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        session = ort.InferenceSession(str(quant), options, providers=["CPUExecutionProvider"])
+        int8 = best(lambda: session.run(None, {"x": x}))
+    return fp32, int8
+
+
+def ceiling(models: Path, texts, titles, threads: int) -> None:
+    """Print the fastest any backend could classify the dev split on this machine, per preset."""
+    from sentiment.classify.tokens import encode
+    from sentiment.classify.transformer import HF_DIR
+
+    presets = [p for p in ("accurate", "fast") if is_trained(models / p)]
+    if not presets:
+        return
+    model = TransformerClassifier(models / presets[0], backend="onnx", threads=threads)
+    tokens = np.mean([len(r) for r in encode(model.tokenizer, texts, titles, model.max_length)])
+    fp32, int8 = gemm_rates(threads, m=32 * int(round(tokens)))
+    print(f"\nceiling on this machine ({threads} threads): a feed-forward-sized product runs at "
+          f"{fp32 / 1e9:.0f} GFLOP/s in torch fp32 and {int8 / 1e9:.0f} GOP/s in ONNX Runtime int8 "
+          f"({int8 / fp32:.1f}×); the dev split averages {tokens:.0f} tokens per (title, comment)")
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    for preset in presets:
+        hf = AutoModelForSequenceClassification.from_pretrained(models / preset / HF_DIR)
+        encoder = hf.base_model.encoder  # every token passes through these; the head sees one
+        weights = sum(m.weight.numel() for m in encoder.modules() if isinstance(m, torch.nn.Linear))
+        per_comment = 2.0 * weights * tokens  # multiply-adds of every linear layer, per token
+        print(f"  {preset}: {weights / 1e6:.1f}M weights in the encoder's linear layers, {per_comment / 1e9:.2f} GOP per comment"
+              f" → at most {fp32 / per_comment:.0f}/s fp32, {int8 / per_comment:.0f}/s int8 "
+              f"(attention scores, softmax, layer norms and tokenising not counted)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=Path("models"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the machine's matrix-multiply ceiling")
     args = parser.parse_args()
 
     dev = bundled_examples("dev")
@@ -105,6 +186,8 @@ def main() -> None:
         if onnx and torch:
             print(f"{preset}: ONNX int8 is {onnx['per_s'] / torch['per_s']:.1f}× its torch fp32 path "
                   f"({onnx['version']})")
+    if not args.no_ceiling:
+        ceiling(args.models, texts, titles, args.threads)
 
 
 if __name__ == "__main__":

@@ -92,3 +92,47 @@ def test_content_hash_whitespace_is_the_regex_whitespace(text):
 
     expected = hashlib.sha256(re.sub(r"\s+", " ", text).strip().casefold().encode()).hexdigest()[:16]
     assert content_hash(text) == expected
+
+
+def _mojibake_alphabet() -> str:
+    """Every character in one of ftfy's badness classes, plus ASCII context."""
+    import re
+
+    from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+
+    members = re.compile("[" + "".join(MOJIBAKE_CATEGORIES.values()) + "]")
+    chars = {chr(c) for c in range(0x80, 0x3000) if members.match(chr(c))}
+    chars |= {c for c in BADNESS_RE.pattern if ord(c) > 127} | {"\xa0", "\xad", "\uf8ff", "\ufffd"}
+    return "".join(sorted(chars)) + "aZs. \n1'?"
+
+
+_MOJIBAKE_ALPHABET = _mojibake_alphabet()
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(_MOJIBAKE_ALPHABET), st.sampled_from("ab .\n")), max_size=12))
+def test_badness_candidates_never_miss_what_ftfy_flags(text):
+    """The cheap pre-test only skips ftfy's badness regex on texts it cannot flag."""
+    from ftfy.badness import is_bad
+
+    from sentiment.text import _BADNESS_CANDIDATES
+
+    if is_bad(text) or "\nÃ " in text or "\nÂ " in text:
+        assert _BADNESS_CANDIDATES.search(text), text
+
+
+def test_badness_candidates_hold_for_each_character_alone_in_any_context():
+    """Exhaustively: one mojibake-class character between any ASCII neighbours is flagged by
+    ftfy only when the pre-test flags it too (so isolated characters may skip ftfy)."""
+    from ftfy.badness import is_bad
+
+    from sentiment.text import _BADNESS_CANDIDATES
+
+    contexts = ["", " ", "\n", "a", "Z", "1", ".", "?", "é"]
+    for c in _MOJIBAKE_ALPHABET:
+        for left in contexts:
+            for right in contexts:
+                text = f"{left}{c}{right} x"
+                if is_bad(text) or "\nÃ " in text or "\nÂ " in text:
+                    assert _BADNESS_CANDIDATES.search(text), repr(text)
+    assert _BADNESS_CANDIDATES.search("it’s naïve — 😬") is None  # the common case skips ftfy
