@@ -107,3 +107,31 @@ def test_collect_dump_streams_zst_filters_counts_malformed_and_is_idempotent(con
 def test_plain_and_zst_dumps_read_the_same(con, tmp_path, suffix):
     path = _dump(tmp_path / f"RS{suffix}", RECORDS[:2])
     assert run_source(con, "dump", {"paths": [str(path)]}).new == 2
+
+
+def test_a_corrupt_zst_frame_keeps_the_batches_before_it_and_reports_the_file(con, tmp_path, monkeypatch):
+    """A dump whose second zstd frame is damaged: what was read before the damage is stored in
+    whole batches, the file is reported as unreadable, and a re-run of the repaired file
+    completes the import without duplicates."""
+    from sentiment.settings import get_settings
+
+    monkeypatch.setenv("SENTIMENT_DUMP_BATCH_ROWS", "50")
+    monkeypatch.setattr("sentiment.sources.dump._BLOCK_BYTES", 2048)  # read the file in many blocks
+    get_settings.cache_clear()
+    records = [{"id": f"z{i}", "link_id": "t3_p1", "parent_id": "t3_p1", "author": f"u{i}", "created_utc": T,
+                "body": f"comment number {i}", "subreddit": "LocalLLaMA"} for i in range(400)]
+    lines = [json.dumps(r).encode() + b"\n" for r in records]
+    good = zstandard.ZstdCompressor(level=3).compress(b"".join(lines[:200]))
+    second = bytearray(zstandard.ZstdCompressor(level=3).compress(b"".join(lines[200:])))
+    second[len(second) // 2: len(second) // 2 + 16] = b"\xff" * 16
+    path = tmp_path / "RC_broken.zst"
+    path.write_bytes(good + bytes(second))
+    report = run_source(con, "dump", {"paths": [str(path)]})
+    assert report.failed == [str(path)]
+    assert any(reason.startswith("unreadable dump file") for reason in report.skipped)
+    stored = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert 150 <= stored <= 200 and stored % 50 == 0  # whole batches of the first frame
+    path.write_bytes(good + zstandard.ZstdCompressor(level=3).compress(b"".join(lines[200:])))
+    again = run_source(con, "dump", {"paths": [str(path)]})
+    assert (again.new, again.unchanged, again.failed) == (400 - stored, stored, [])
+    assert con.execute("SELECT count(DISTINCT doc_id), count(*) FROM documents").fetchone() == (400, 400)
