@@ -43,6 +43,33 @@ FLOOR_SQL = """
 """
 
 
+def load_ceiling(db: Path, files: list[Path], rows: int) -> float:
+    """Seconds for DuckDB to load ``files`` into a fresh store's documents table, one transaction
+    per file, checkpointed at the end."""
+    with connect(db) as con:
+        t = time.perf_counter()
+        for path in files:
+            con.execute("BEGIN")
+            con.execute(FLOOR_SQL, [datetime.now(), str(path)])
+            con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        seconds = time.perf_counter() - t
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == rows
+    return seconds
+
+
+def split(dump: Path, size: int) -> list[Path]:
+    """The dump cut into files of ``size`` lines (the import's batches), streamed."""
+    parts: list[Path] = []
+    with open(dump, "rb") as src:
+        while True:
+            lines = [line for _, line in zip(range(size), src)]
+            if not lines:
+                return parts
+            parts.append(dump.with_name(f"{dump.stem}.part{len(parts)}.ndjson"))
+            parts[-1].write_bytes(b"".join(lines))
+
+
 def generate(path: Path, n: int, non_ascii_share: float, seed: int = 7) -> None:
     """A comment dump in the Pushshift shape: threads of 500 comments, replies to earlier ones."""
     rng = random.Random(seed)
@@ -100,12 +127,11 @@ def main() -> None:
             rerun = time.perf_counter() - t
             assert again.new == 0 and again.unchanged == args.rows
         bulk_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        with connect(Path(tmp) / "floor.duckdb") as con:
-            t = time.perf_counter()
-            con.execute(FLOOR_SQL, [datetime.now(), str(dump)])
-            con.execute("CHECKPOINT")
-            floor = time.perf_counter() - t
-            assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == args.rows
+        floor = load_ceiling(Path(tmp) / "floor.duckdb", [dump], args.rows)
+        batch_files = split(dump, get_settings().dump_batch_rows)
+        floor_batched = load_ceiling(Path(tmp) / "floor_batched.duckdb", batch_files, args.rows)
+        for part in batch_files:
+            part.unlink()
 
         with open(dump, encoding="utf-8") as f:
             records = [json.loads(next(f)) for _ in range(max(args.row_path_rows, args.naive_rows))]
@@ -132,12 +158,14 @@ def main() -> None:
         ("bulk dump import (collect dump), new rows", args.rows, bulk),
         ("bulk dump import, re-run (all unchanged)", args.rows, rerun),
         ("ceiling: DuckDB read_json -> INSERT, no work", args.rows, floor),
+        ("ceiling, one transaction per batch", args.rows, floor_batched),
         ("row path: parse_record + upsert_documents", args.row_path_rows, row_path),
         ("baseline: row-by-row INSERT (parsed rows)", args.naive_rows, naive),
     ):
         print(f"{name:<46}{rows:>11,}{secs:>10.1f}{rows / secs:>11,.0f}{1e6 * secs / rows:>9.0f}s")
-    print(f"the bulk import runs at {floor / bulk:.0%} of DuckDB's own load of the same file into the same "
-          "indexed table (the ceiling row: no text repair, hashing, author HMAC, merge or per-batch commits)")
+    print(f"the bulk import runs at {floor_batched / bulk:.0%} of DuckDB's own load of the same file into the "
+          f"same indexed table in the same batches ({floor / bulk:.0%} of it in one statement); the ceiling rows "
+          "do no text repair, hashing, author HMAC, dedupe or merge")
     print(f"stored {stored:,} documents; bulk is {(args.rows / bulk) / (args.naive_rows / naive):,.0f}x the "
           f"row-by-row baseline and {(args.rows / bulk) / (args.row_path_rows / row_path):.1f}x the row path")
     if samples:
