@@ -121,29 +121,33 @@ def gemm_rates(threads: int, m: int) -> tuple[float, float]:
 
 def ceiling(models: Path, texts, titles, threads: int) -> None:
     """Print the fastest any backend could classify the dev split on this machine, per preset."""
-    from sentiment.classify.tokens import encode
-    from sentiment.classify.transformer import HF_DIR
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    presets = [p for p in ("accurate", "fast") if is_trained(models / p)]
-    if not presets:
+    from sentiment.classify.tokens import encode
+    from sentiment.classify.transformer import HF_DIR, read_card
+
+    costs = {}  # preset -> (tokens per comment with its own tokenizer, weights in the encoder's linear layers)
+    for preset in ("accurate", "fast"):
+        folder = models / preset
+        if not is_trained(folder):
+            continue
+        tokenizer = AutoTokenizer.from_pretrained(folder / HF_DIR)
+        tokens = np.mean([len(r) for r in encode(tokenizer, texts, titles, int(read_card(folder)["max_length"]))])
+        encoder = AutoModelForSequenceClassification.from_pretrained(folder / HF_DIR).base_model.encoder
+        # every token passes through these; the classification head sees one
+        costs[preset] = tokens, sum(m.weight.numel() for m in encoder.modules() if isinstance(m, torch.nn.Linear))
+    if not costs:
         return
-    model = TransformerClassifier(models / presets[0], backend="onnx", threads=threads)
-    tokens = np.mean([len(r) for r in encode(model.tokenizer, texts, titles, model.max_length)])
-    fp32, int8 = gemm_rates(threads, m=32 * int(round(tokens)))
+    fp32, int8 = gemm_rates(threads, m=32 * int(round(next(iter(costs.values()))[0])))
     print(f"\nceiling on this machine ({threads} threads): a feed-forward-sized product runs at "
           f"{fp32 / 1e9:.0f} GFLOP/s in torch fp32 and {int8 / 1e9:.0f} GOP/s in ONNX Runtime int8 "
-          f"({int8 / fp32:.1f}×); the dev split averages {tokens:.0f} tokens per (title, comment)")
-    import torch
-    from transformers import AutoModelForSequenceClassification
-
-    for preset in presets:
-        hf = AutoModelForSequenceClassification.from_pretrained(models / preset / HF_DIR)
-        encoder = hf.base_model.encoder  # every token passes through these; the head sees one
-        weights = sum(m.weight.numel() for m in encoder.modules() if isinstance(m, torch.nn.Linear))
+          f"({int8 / fp32:.1f}×)")
+    for preset, (tokens, weights) in costs.items():
         per_comment = 2.0 * weights * tokens  # multiply-adds of every linear layer, per token
-        print(f"  {preset}: {weights / 1e6:.1f}M weights in the encoder's linear layers, {per_comment / 1e9:.2f} GOP per comment"
-              f" → at most {fp32 / per_comment:.0f}/s fp32, {int8 / per_comment:.0f}/s int8 "
-              f"(attention scores, softmax, layer norms and tokenising not counted)")
+        print(f"  {preset}: {weights / 1e6:.1f}M weights in the encoder's linear layers, {tokens:.0f} tokens per "
+              f"(title, comment), {per_comment / 1e9:.2f} GOP per comment → at most {fp32 / per_comment:.0f}/s fp32, "
+              f"{int8 / per_comment:.0f}/s int8 (attention scores, softmax, layer norms and tokenising not counted)")
 
 
 def main() -> None:

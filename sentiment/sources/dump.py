@@ -27,15 +27,14 @@ _WHITESPACE = np.zeros(256, bool)
 _WHITESPACE[list(b" \t\r\n\f\v")] = True
 
 
-def _line_arrays(data: bytes, size: int) -> Iterator[tuple[pa.BinaryArray, np.ndarray]]:
-    """The non-blank lines of ``data`` (which ends with a newline), at most ``size`` per array,
-    each with the lines' 0-based numbers in ``data``.
+def _line_arrays(data: bytes, ends: np.ndarray, size: int) -> Iterator[tuple[pa.BinaryArray, np.ndarray]]:
+    """The non-blank lines of ``data`` closed by the newlines at ``ends`` (ascending; bytes after
+    the last are not read), at most ``size`` per array, each with the lines' 0-based numbers.
 
     The array is a view over ``data``: each line keeps the whitespace that follows it (its
     newline and any blank lines after it), which JSON ignores, so no byte is copied.
     """
     raw = np.frombuffer(data, np.uint8)
-    ends = np.flatnonzero(raw == 10)
     starts = np.concatenate(([0], ends[:-1] + 1))
     blank = ends == starts
     for i in np.flatnonzero(~blank & (ends - starts < 16)):  # short lines may be all whitespace
@@ -45,7 +44,7 @@ def _line_arrays(data: bytes, size: int) -> Iterator[tuple[pa.BinaryArray, np.nd
     buffer = pa.py_buffer(data)
     for lo in range(0, len(starts), size):
         chunk = starts[lo:lo + size]
-        end = starts[lo + size] if lo + size < len(starts) else len(data)
+        end = starts[lo + size] if lo + size < len(starts) else int(ends[-1]) + 1
         offsets = np.append(chunk, end)
         array = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(chunk), [None, pa.py_buffer(offsets), buffer])
         yield array, numbers[lo:lo + size]
@@ -135,17 +134,19 @@ class DumpReader:
                 parts.append(block)
                 n_lines += block.count(b"\n")
             data = b"".join(parts)
+            if eof and not data.endswith(b"\n"):
+                data += b"\n"
+            ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)  # one scan: cut and lines
             if eof:
                 if data.strip():
-                    yield from self._numbered(data if data.endswith(b"\n") else data + b"\n", size, first_line)
+                    yield from self._numbered(data, ends, size, first_line)
                 return
-            cut = int(np.flatnonzero(np.frombuffer(data, np.uint8) == 10)[size - 1]) + 1
-            pending = data[cut:]
-            yield from self._numbered(data[:cut], size, first_line)
+            pending = data[int(ends[size - 1]) + 1:]
+            yield from self._numbered(data, ends[:size], size, first_line)
             first_line += size
 
-    def _numbered(self, data: bytes, size: int, first_line: int) -> Iterator[pa.BinaryArray]:
-        for array, numbers in _line_arrays(data, size):
+    def _numbered(self, data: bytes, ends: np.ndarray, size: int, first_line: int) -> Iterator[pa.BinaryArray]:
+        for array, numbers in _line_arrays(data, ends, size):
             self.line_numbers = numbers + first_line
             yield array
 
