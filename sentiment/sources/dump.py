@@ -69,11 +69,12 @@ def parse_line(line: bytes | str) -> Document | None:
 
     Raises :class:`~sentiment.sources.fields.BadRecord` for text that is not UTF-8 or JSON, JSON
     nested too deep to read, a lone UTF-16 surrogate escape (not Unicode text; DuckDB's JSON reader
-    rejects it too, so both import paths agree) or a field of the wrong type.
+    rejects it too, so both import paths agree) or a field of the wrong type. A key given twice
+    in one object keeps its first value, as DuckDB's JSON reader does, so again both paths agree.
     """
     try:
         text = line.decode("utf-8") if isinstance(line, bytes) else line
-        obj = json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_first_wins)
     except UnicodeDecodeError:
         raise BadRecord("not UTF-8") from None
     except RecursionError:
@@ -83,6 +84,15 @@ def parse_line(line: bytes | str) -> Document | None:
     if "\\u" in text and _has_lone_surrogate(obj):
         raise BadRecord("a lone UTF-16 surrogate escape")
     return parse_record(obj)
+
+
+def _first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):  # a repeated key: dict() kept the last value
+        obj = {}
+        for key, value in pairs:
+            obj.setdefault(key, value)
+    return obj
 
 
 def _has_lone_surrogate(obj: object) -> bool:

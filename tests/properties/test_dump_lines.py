@@ -35,7 +35,13 @@ record = st.one_of(comment, submission, odd, st.dictionaries(st.text(max_size=4)
 def dump_lines(draw) -> list[bytes]:
     lines = []
     for obj in draw(st.lists(record, min_size=1, max_size=8)):
-        text = json.dumps(obj, ensure_ascii=draw(st.booleans()))
+        ascii_only = draw(st.booleans())
+        text = json.dumps(obj, ensure_ascii=ascii_only)
+        key = draw(st.sampled_from([None, "id", "body", "title", "selftext", "author", "created_utc", "permalink"]))
+        if key and isinstance(obj, dict):  # a key twice in one object (JSON allows it): the first counts
+            pair = json.dumps(key) + ": " + json.dumps(draw(st.one_of(maybe_text, times, odd)), ensure_ascii=ascii_only)
+            parts = (pair, text[1:-1]) if draw(st.booleans()) else (text[1:-1], pair)
+            text = "{" + ", ".join(part for part in parts if part) + "}"
         lines.append(draw(encodings(text)))
     extra = draw(st.sampled_from([[], [b'{"id": "t", "body": "' + b"[" * 5000], [b"[" * 100_000],
                                   [b'{"id": "x", "body": "x", "junk": ' + b"[" * 400 + b"]" * 400 + b"}"]]))
