@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,13 @@ AUTHOR_KEY = b"test-author-key"
 MODELS = Path(os.environ.get("SENTIMENT_TEST_MODELS_DIR", ROOT / "models"))
 """Trained presets are shared by the whole run (and with the README's demo): training is
 minutes, so it happens once; a fresh clone trains on first use, as a user's would."""
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now, for a server a test starts in another process."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

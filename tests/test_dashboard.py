@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pytest
 from sentiment import dashboard
 from sentiment.settings import LABELS, Settings
 from sentiment.store import connect, snapshot_path
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 APP = ROOT / "dashboards" / "app.py"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -120,12 +119,6 @@ def test_app_filters_change_the_tables(app_env):
     assert not at.exception
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _chromium_screenshot(url: str, profile: Path, wait_for: tuple[str, ...], timeout: float = 90) -> tuple[str, bytes]:
     """Open ``url`` in a real headless Chromium, wait until the page shows every ``wait_for`` text
     (Streamlit renders over a websocket, after load), and return its text and a full-page PNG.
@@ -191,7 +184,7 @@ def _chromium_screenshot(url: str, profile: Path, wait_for: tuple[str, ...], tim
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian package `chromium`; "
                                               ".ci/run installs it with apt-get when it can)")
 def test_dashboard_renders_in_headless_chromium(demo_db, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SENTIMENT_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",

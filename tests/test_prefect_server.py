@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import pytest
 pytest.importorskip("prefect")
 pytest.importorskip("prefect_dask")
 
-from tests.conftest import AUTHOR_KEY, MODELS, ROOT  # noqa: E402
+from tests.conftest import AUTHOR_KEY, MODELS, ROOT, free_port  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -32,12 +31,6 @@ BIN = Path(sys.executable).parent
 PREFECT = str(BIN / "prefect")
 STARTUP_TIMEOUT = 300
 RUN_TIMEOUT = 900
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -66,7 +59,7 @@ def _run(args, env, cwd=ROOT, timeout=RUN_TIMEOUT) -> str:
 def prefect_env(tmp_path_factory):
     """Environment of a running ``prefect server start``; the server is stopped afterwards."""
     home = tmp_path_factory.mktemp("prefect-home")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ,
            "PREFECT_HOME": str(home),
            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",

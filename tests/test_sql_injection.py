@@ -124,7 +124,7 @@ ALLOWED = {
     "MAX_EXAMPLES": "records: how many skipped ids a report names", "incoming": "'_incoming' or _INCOMING_TOMBSTONED",
     "tombstone": "built from TOMBSTONE", "table": "trends._replace: table names from a literal tuple",
     # identifiers and literals quoted by helpers made for it
-    "_quoted_literal": "compact: SQL string literal quoting", "_quoted_identifier": "compact: identifier quoting",
+    "quoted_literal": "compact: SQL string literal quoting", "quoted_identifier": "compact: identifier quoting",
     "fresh": "compact: a path the code builds", "name": "compact: current_database(), quoted", "str": "builtin",
 }
 

@@ -18,11 +18,14 @@ from sentiment.store.lock import acquire_writer, holds_writer, release_writer
 from sentiment.store.snapshot import publish_file
 
 
-def _quoted_literal(value: str) -> str:
+def quoted_literal(value: str) -> str:
+    """``value`` as an SQL string literal, for statements that cannot take parameters (ATTACH) or
+    are printed for a user to run."""
     return "'" + value.replace("'", "''") + "'"
 
 
-def _quoted_identifier(value: str) -> str:
+def quoted_identifier(value: str) -> str:
+    """``value`` as a quoted SQL identifier."""
     return '"' + value.replace('"', '""') + '"'
 
 
@@ -49,8 +52,8 @@ def rewrite_database(path: str | Path, timeout: float | None = None) -> None:
         con = _open_writer(path, {"autoinstall_known_extensions": False}, deadline)
         try:
             name = con.execute("SELECT current_database()").fetchone()[0]
-            con.execute(f"ATTACH {_quoted_literal(str(fresh))} AS _fresh")
-            con.execute(f"COPY FROM DATABASE {_quoted_identifier(name)} TO _fresh")
+            con.execute(f"ATTACH {quoted_literal(str(fresh))} AS _fresh")
+            con.execute(f"COPY FROM DATABASE {quoted_identifier(name)} TO _fresh")
             con.execute("DETACH _fresh")
         finally:
             con.close()

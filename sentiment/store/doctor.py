@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from sentiment.store.compact import _quoted_literal  # quotes the repair statements doctor prints
+from sentiment.store.compact import quoted_literal
 from sentiment.store.db import _migrations, utcnow
 from sentiment.store.snapshot import snapshot_path
 from sentiment.store.writes import ACTIVE_MODEL_KEY
@@ -201,7 +201,7 @@ class _Doctor:
         return [Finding("stances from outdated models", "action",
                         f"{sum(old.values())} rows from {listing}; the active model is {active} "
                         "(the views show only its stances)",
-                        self._sql("DELETE FROM stances WHERE model_version <> " + _quoted_literal(active)))]
+                        self._sql("DELETE FROM stances WHERE model_version <> " + quoted_literal(active)))]
 
     def pending(self) -> list[Finding]:
         from sentiment.classify.run import count_pending
@@ -245,7 +245,7 @@ class _Doctor:
                                f"{step} started {started:%Y-%m-%d %H:%M} UTC never finished (interrupted); "
                                f"mark it failed, then run the step again: {self._rerun(step, None)}",
                                self._sql("UPDATE runs SET status = 'failed', finished_at = now() "
-                                         "WHERE run_id = " + _quoted_literal(run_id))))
+                                         "WHERE run_id = " + quoted_literal(run_id))))
         last = self.con.execute("""
             SELECT step, status, notes FROM runs WHERE status <> 'running'
             QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
