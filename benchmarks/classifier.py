@@ -121,8 +121,7 @@ def gemm_rates(threads: int, m: int) -> tuple[float, float]:
 
 def ceiling(models: Path, texts, titles, threads: int) -> None:
     """Print the fastest any backend could classify the dev split on this machine, per preset."""
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
     from sentiment.classify.tokens import encode
     from sentiment.classify.transformer import HF_DIR, read_card
@@ -134,9 +133,11 @@ def ceiling(models: Path, texts, titles, threads: int) -> None:
             continue
         tokenizer = AutoTokenizer.from_pretrained(folder / HF_DIR)
         tokens = np.mean([len(r) for r in encode(tokenizer, texts, titles, int(read_card(folder)["max_length"]))])
-        encoder = AutoModelForSequenceClassification.from_pretrained(folder / HF_DIR).base_model.encoder
-        # every token passes through these; the classification head sees one
-        costs[preset] = tokens, sum(m.weight.numel() for m in encoder.modules() if isinstance(m, torch.nn.Linear))
+        # every token passes through each layer's four attention projections and two feed-forward
+        # matrices; the classification head sees one token
+        config = AutoConfig.from_pretrained(folder / HF_DIR)
+        hidden, inner = config.hidden_size, config.intermediate_size
+        costs[preset] = tokens, config.num_hidden_layers * (4 * hidden * hidden + 2 * hidden * inner)
     if not costs:
         return
     fp32, int8 = gemm_rates(threads, m=32 * int(round(next(iter(costs.values()))[0])))

@@ -43,40 +43,44 @@ FLOOR_SQL = """
 """
 
 
-def load_ceiling(db: Path, files: list[Path], rows: int) -> float:
-    """Seconds for DuckDB to load ``files`` into a fresh store's documents table, one transaction
-    per file, checkpointed at the end."""
+def timed_batches(db: Path, batches: list, rows: int) -> tuple[float, float]:
+    """Wall and CPU seconds to run ``batches`` (each a callable given the connection) on a fresh
+    store, one committed transaction each, checkpointed at the end; checks ``rows`` were stored."""
     with connect(db) as con:
-        t = time.perf_counter()
-        for path in files:
+        c, t = cpu_seconds(), time.perf_counter()
+        for batch in batches:
             con.execute("BEGIN")
-            con.execute(FLOOR_SQL, [datetime.now(), str(path)])
+            batch(con)
             con.execute("COMMIT")
         con.execute("CHECKPOINT")
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
         assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == rows
-    return seconds
+    return seconds, cpu
+
+
+def load_ceiling(db: Path, files: list[Path], rows: int) -> float:
+    """Seconds for DuckDB to load ``files`` into a fresh store's documents table, one transaction
+    per file."""
+    now = datetime.now()
+    return timed_batches(db, [lambda con, path=path: con.execute(FLOOR_SQL, [now, str(path)]) for path in files],
+                         rows)[0]
 
 
 def store_ceiling(stored: Path, db: Path, size: int) -> tuple[float, float]:
     """Wall and CPU seconds for DuckDB to store the import's own final rows (read back from
     ``stored`` into memory first, so nothing is parsed or computed) in a fresh store's documents
-    table, ``size`` rows per committed transaction, checkpointed at the end: the storage share of
-    the import, which no change to its per-row work can remove."""
+    table, ``size`` rows per transaction: the storage share of the import, which no change to its
+    per-row work can remove."""
     with connect(stored) as con:
         rows = con.sql("SELECT * FROM documents").to_arrow_table()
-    with connect(db) as con:
-        c, t = cpu_seconds(), time.perf_counter()
-        for lo in range(0, rows.num_rows, size):
-            con.register("_rows", rows.slice(lo, size))
-            con.execute("BEGIN")
-            con.execute("INSERT INTO documents BY NAME SELECT * FROM _rows")
-            con.execute("COMMIT")
-            con.unregister("_rows")
-        con.execute("CHECKPOINT")
-        seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
-        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == rows.num_rows
-    return seconds, cpu
+
+    def insert(con, part) -> None:
+        con.register("_rows", part)
+        con.execute("INSERT INTO documents BY NAME SELECT * FROM _rows")
+        con.unregister("_rows")
+
+    parts = [rows.slice(lo, size) for lo in range(0, rows.num_rows, size)]
+    return timed_batches(db, [lambda con, part=part: insert(con, part) for part in parts], rows.num_rows)
 
 
 def cpu_seconds() -> float:
@@ -134,13 +138,15 @@ def main() -> None:
     from sentiment.settings import get_settings
 
     get_settings.cache_clear()
+    batch_rows = get_settings().dump_batch_rows
+    cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / "RC_bench.ndjson"
         t = time.perf_counter()
         generate(dump, args.rows, args.non_ascii)
         print(f"generated {args.rows:,} comments ({dump.stat().st_size / 2**20:,.0f} MiB, "
               f"{args.non_ascii:.0%} non-ASCII) in {time.perf_counter() - t:.1f}s; "
-              f"{os.cpu_count()} CPUs; batch {get_settings().dump_batch_rows:,} rows")
+              f"{cores} CPUs; batch {batch_rows:,} rows")
 
         samples: list[float] = []
         with connect(Path(tmp) / "bulk.duckdb") as con:
@@ -155,12 +161,11 @@ def main() -> None:
             assert again.new == 0 and again.unchanged == args.rows
         bulk_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         floor = load_ceiling(Path(tmp) / "floor.duckdb", [dump], args.rows)
-        batch_files = split(dump, get_settings().dump_batch_rows)
+        batch_files = split(dump, batch_rows)
         floor_batched = load_ceiling(Path(tmp) / "floor_batched.duckdb", batch_files, args.rows)
         for part in batch_files:
             part.unlink()
-        store, store_cpu = store_ceiling(Path(tmp) / "bulk.duckdb", Path(tmp) / "store.duckdb",
-                                         get_settings().dump_batch_rows)
+        store, store_cpu = store_ceiling(Path(tmp) / "bulk.duckdb", Path(tmp) / "store.duckdb", batch_rows)
 
         with open(dump, encoding="utf-8") as f:
             records = [json.loads(next(f)) for _ in range(max(args.row_path_rows, args.naive_rows))]
@@ -196,7 +201,6 @@ def main() -> None:
     print(f"the bulk import runs at {floor_batched / bulk:.0%} of DuckDB's own load of the same file into the "
           f"same indexed table in the same batches ({floor / bulk:.0%} of it in one statement); the ceiling rows "
           "do no text repair, hashing, author HMAC, dedupe or merge")
-    cores = len(os.sched_getaffinity(0))
     print(f"CPU: the bulk import used {bulk_cpu:.1f} CPU-s ({bulk_cpu / bulk:.1f} of {cores} cores busy); storing its "
           f"rows alone takes {store_cpu:.1f} CPU-s, {store_cpu / (cores * args.rows / 100_000):.0%} of the "
           f"{cores * args.rows / 100_000:.0f} CPU-s that {cores} cores have for {args.rows:,} rows at 100,000 rows/s")

@@ -60,14 +60,18 @@ def _badness_candidates() -> re.Pattern[str]:
 _BADNESS_CANDIDATES = _badness_candidates()
 
 
-def _maybe_bad(text: str) -> bool:
+def _ftfy_flags(text: str) -> bool:
     """ftfy's mojibake test as ftfy applies it: line by line (one of its patterns is anchored at
-    the start of a line) and in pieces of at most a million characters."""
+    the start of a line)."""
+    return is_bad(text) or "\nÃ " in text or "\nÂ " in text
+
+
+def _maybe_bad(text: str) -> bool:
+    """Whether ftfy could change ``text``: its mojibake test, skipped where the cheap pre-test
+    finds nothing; ftfy also works in pieces of at most a million characters."""
     if len(text) > 1_000_000:
         return True
-    if _BADNESS_CANDIDATES.search(text) is None:
-        return False
-    return is_bad(text) or "\nÃ " in text or "\nÂ " in text
+    return _BADNESS_CANDIDATES.search(text) is not None and _ftfy_flags(text)
 
 
 def fix_text(text: str) -> str:

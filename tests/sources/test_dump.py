@@ -64,7 +64,6 @@ def test_bulk_sql_path_stores_exactly_what_the_python_parser_does(tmp_path):
     assert (bulk_result.n_new, bulk_result.n_duplicate) == (row_result.n_new, row_result.n_duplicate) == (10, 1)
 
 
-
 def test_a_key_given_twice_keeps_its_first_value_on_both_paths(tmp_path):
     """JSON leaves a repeated key's meaning open; DuckDB's reader keeps the first value, Python's
     ``json`` the last. A plain ASCII line (SQL path) and a non-ASCII one (Python parser) must agree."""
@@ -77,6 +76,7 @@ def test_a_key_given_twice_keeps_its_first_value_on_both_paths(tmp_path):
         stored = bulk.execute("SELECT doc_id, text FROM documents ORDER BY doc_id").fetchall()
     assert stored == [("reddit:t1_d1", "first ascii"), ("reddit:t1_d2", "first – dash")]
     assert [(d.doc_id, d.text) for d in map(parse_line, lines)] == stored
+
 
 def _dump(path, records, extra_lines=()):
     data = b"".join(json.dumps(r).encode() + b"\n" for r in records) + b"".join(extra_lines)
