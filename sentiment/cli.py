@@ -370,8 +370,9 @@ def evaluate(
         preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
         scores = score([e.label for e in examples], np.array([p.probs for p in preds]))
         console.print(_scores_table(f"{classifier.model_version} on {name}", scores))
+        auroc = "n/a" if scores.confidence_auroc is None else f"{scores.confidence_auroc:.3f}"
         console.print(f"n {scores.n}, macro-F1 {scores.macro_f1:.3f}, accuracy {scores.accuracy:.3f}, "
-                      f"ECE {scores.ece:.3f}")
+                      f"ECE {scores.ece:.3f}, confidence AUROC (right vs wrong) {auroc}")
 
 
 @app.command("classify-file")
@@ -408,8 +409,10 @@ def label(
     limit: Annotated[int, typer.Option(help="Stop after this many comments.")] = 20,
     export: Annotated[Optional[Path], typer.Option("--export", help="Write all your labels to this JSONL file and stop.")] = None,
     import_: Annotated[Optional[Path], typer.Option("--import", help="Read labels from this JSONL file and stop.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random half of the queue.")] = 0,
 ) -> None:
-    """Label the least certain stored comments, one at a time; `sentiment train` learns from them.
+    """Label stored comments one at a time, half the model's least sure and half drawn at random;
+    `sentiment train` learns from them.
 
     Keys: c concern, s skepticism, p support, n neutral, k skip, q quit.
     """
@@ -429,14 +432,17 @@ def label(
                 raise typer.BadParameter(str(exc), param_hint="--import") from None
             console.print(f"imported {result.new} new and {result.updated} changed labels from {import_}")
             return
-        queue = user_labels.least_certain(con, limit)
+        queue = user_labels.labelling_queue(con, limit, seed=seed)
         if not queue:
             console.print("Nothing to label: run `sentiment classify` first, or every stored comment is labelled.",
                           style="yellow")
             return
+        n_random = sum(item.why == "random" for item in queue)
+        console.print(f"{len(queue)} to label: {len(queue) - n_random} the model is least sure of and "
+                      f"{n_random} drawn at random (its confidence ranks real comments only loosely).")
         done = 0
         for item in queue:
-            console.rule(f"{item.model_label} {item.confidence:.0%} · {item.doc_id}")
+            console.rule(f"{item.model_label} {item.confidence:.0%} · {item.why} · {item.doc_id}")
             if item.thread_title:
                 console.print(f"thread: {item.thread_title}", style="dim", markup=False)
             console.print(item.text, markup=False)

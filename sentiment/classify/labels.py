@@ -1,7 +1,9 @@
 """The user's own labels: the labelling queue, and JSONL export/import.
 
-The queue shows the stored comments the current model is least sure about (active learning by
-uncertainty), so each label a user gives is one the model can learn the most from.
+The queue mixes the stored comments the current model is least sure about (active learning by
+uncertainty) with comments drawn uniformly at random. On real comments the model's confidence
+ranks right and wrong labels only loosely, so a queue of the least sure alone would mostly show
+one kind of comment; the random half keeps the labels representative of what is stored.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class QueueItem:
     thread_title: str | None
     model_label: str
     confidence: float
+    why: str = "least sure"
+    """``least sure`` or ``random``: which half of the queue the comment comes from."""
 
 
 @dataclass(frozen=True)
@@ -31,20 +35,55 @@ class ImportResult:
     updated: int
 
 
+_UNLABELLED = """
+    SELECT c.doc_id, c.text, c.thread_title, c.label, c.confidence
+    FROM classified_documents c
+    WHERE c.text IS NOT NULL AND length(trim(c.text)) > 0
+      AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = c.doc_id)
+"""
+
+
 def least_certain(con: duckdb.DuckDBPyConnection, limit: int) -> list[QueueItem]:
     """Stored, classified, not yet labelled comments, least confident first."""
-    rows = con.execute(
-        """
-        SELECT c.doc_id, c.text, c.thread_title, c.label, c.confidence
-        FROM classified_documents c
-        WHERE c.text IS NOT NULL AND length(trim(c.text)) > 0
-          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = c.doc_id)
-        ORDER BY c.confidence, c.doc_id
-        LIMIT ?
-        """,
-        [limit],
-    ).fetchall()
+    rows = con.execute(_UNLABELLED + " ORDER BY c.confidence, c.doc_id LIMIT ?", [limit]).fetchall()
     return [QueueItem(*row) for row in rows]
+
+
+def uniform_sample(con: duckdb.DuckDBPyConnection, limit: int, seed: int) -> list[QueueItem]:
+    """Stored, classified, not yet labelled comments in a seeded random order."""
+    rows = con.execute(
+        _UNLABELLED + " ORDER BY hash(c.doc_id || ?), c.doc_id LIMIT ?", [f"#{seed}", limit]
+    ).fetchall()
+    return [QueueItem(*row, why="random") for row in rows]
+
+
+def labelling_queue(con: duckdb.DuckDBPyConnection, limit: int, *, seed: int = 0,
+                    random_share: float = 0.5) -> list[QueueItem]:
+    """``limit`` comments to label: the least sure and uniformly random ones, alternating.
+
+    ``random_share`` of the queue is random (rounded down); the rest is the least sure, and a
+    comment that both halves pick is shown once.
+    """
+    n_random = min(limit, int(limit * random_share))
+    unsure = least_certain(con, limit)
+    random_items = uniform_sample(con, 2 * limit, seed)  # some may be among the least sure
+    queue: list[QueueItem] = []
+    seen: set[str] = set()
+    picks = {"random": iter(random_items), "least sure": iter(unsure)}
+    want = {"random": n_random, "least sure": limit - n_random}
+    turn = ["least sure", "random"]
+    while len(queue) < limit and any(want.values()):
+        for half in turn:
+            if want[half] <= 0 or len(queue) >= limit:
+                continue
+            item = next((i for i in picks[half] if i.doc_id not in seen), None)
+            if item is None:
+                want[half] = 0
+                continue
+            queue.append(item)
+            seen.add(item.doc_id)
+            want[half] -= 1
+    return queue
 
 
 def save_label(con: duckdb.DuckDBPyConnection, item: QueueItem, label: str) -> None:

@@ -4,6 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
+from sentiment.classify import labels as user_labels
 from sentiment.cli import app
 from sentiment.classify.trained import user_examples
 from sentiment.store import connect
@@ -15,23 +16,47 @@ def _demo_db(db_path):
     assert result.exit_code == 0, result.output
 
 
-def test_label_shows_least_certain_first_and_stores_keys(tmp_path):
+def test_label_mixes_least_certain_and_random_and_stores_keys(tmp_path):
     db = tmp_path / "l.duckdb"
     _demo_db(db)
     with connect(db) as con:
-        expected = [r[0] for r in con.execute(
+        unsure = [r[0] for r in con.execute(
             "SELECT doc_id FROM classified_documents WHERE length(trim(text)) > 0 "
             "ORDER BY confidence, doc_id LIMIT 4").fetchall()]
-    result = CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "4"], input="c\nk\np\nq\n")
+        queue = user_labels.labelling_queue(con, 4, seed=7)
+        assert queue == user_labels.labelling_queue(con, 4, seed=7)  # seeded
+        assert [i.why for i in queue] == ["least sure", "random", "least sure", "random"]
+        assert [i.doc_id for i in queue if i.why == "least sure"] == unsure[:2]
+        assert len({i.doc_id for i in queue}) == 4
+        others = {i.doc_id for i in user_labels.labelling_queue(con, 4, seed=8) if i.why == "random"}
+        assert others != {i.doc_id for i in queue if i.why == "random"}
+    result = CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "4", "--seed", "7"],
+                                input="c\nk\np\nq\n")
     assert result.exit_code == 0, result.output
+    assert "2 the model is least sure of and 2 drawn at random" in result.output
     assert "labelled 2 comments this session, 2 in all" in result.output
     with connect(db) as con:
         stored = dict(con.execute("SELECT id, label FROM labels").fetchall())
-        assert stored == {expected[0]: "concern", expected[2]: "support"}
+        assert stored == {queue[0].doc_id: "concern", queue[2].doc_id: "support"}
         assert {e.label for e in user_examples(con)} == {"concern", "support"}
     # A second session skips what is labelled.
     again = CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "1"], input="q\n")
-    assert expected[0] not in again.output and expected[1] in again.output
+    assert queue[0].doc_id not in again.output and unsure[2] in again.output
+
+
+def test_random_half_of_the_queue_is_uniform(tmp_path):
+    """Over many seeds every unlabelled comment is drawn about equally often, whatever its confidence."""
+    db = tmp_path / "u.duckdb"
+    _demo_db(db)
+    with connect(db) as con:
+        pool = con.execute("SELECT count(*) FROM classified_documents WHERE length(trim(text)) > 0").fetchone()[0]
+        counts = {}
+        for seed in range(300):
+            for item in user_labels.uniform_sample(con, 5, seed):
+                counts[item.doc_id] = counts.get(item.doc_id, 0) + 1
+    expected = 300 * 5 / pool
+    assert len(counts) > 0.9 * pool
+    assert max(counts.values()) < 3 * expected + 5
 
 
 def test_labels_export_and_import_round_trip(tmp_path):
