@@ -27,6 +27,8 @@ class Scores:
     mean_probs: list[list[float]] = field(default_factory=list)
     """Per true label, the mean predicted probability vector (for probabilistic quantification)."""
     ece: float | None = None
+    confidence_auroc: float | None = None
+    """How well confidence ranks right labels above wrong ones (0.5: not at all; 1: perfectly)."""
 
     def as_dict(self) -> dict:
         return {
@@ -35,6 +37,7 @@ class Scores:
             "confusion": self.confusion,
             "mean_probs": [[round(x, 4) for x in row] for row in self.mean_probs],
             "ece": None if self.ece is None else round(self.ece, 4),
+            "confidence_auroc": None if self.confidence_auroc is None else round(self.confidence_auroc, 4),
         }
 
 
@@ -63,7 +66,21 @@ def score(gold: Sequence[str], probs: np.ndarray) -> Scores:
         confusion=confusion.tolist(),
         mean_probs=mean_probs,
         ece=expected_calibration_error(truth, probs) if len(truth) else None,
+        confidence_auroc=confidence_auroc(truth, probs) if len(truth) else None,
     )
+
+
+def confidence_auroc(truth: np.ndarray, probs: np.ndarray) -> float | None:
+    """AUROC of the top probability as a score separating right from wrong labels (ties count
+    half); ``None`` when every label is right or every label is wrong."""
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == truth
+    right, wrong = confidence[correct], confidence[~correct]
+    if not len(right) or not len(wrong):
+        return None
+    greater = (right[:, None] > wrong[None, :]).sum()
+    ties = (right[:, None] == wrong[None, :]).sum()
+    return float((greater + 0.5 * ties) / (len(right) * len(wrong)))
 
 
 def expected_calibration_error(truth: np.ndarray, probs: np.ndarray, bins: int = 10) -> float:

@@ -40,3 +40,18 @@ def test_temperature_scaling_recovers_a_known_temperature():
     probs = softmax(true_logits)
     gold = [LABELS[rng.choice(4, p=p)] for p in probs]
     assert fit_temperature(true_logits * 3.0, gold) == pytest.approx(3.0, rel=0.1)
+
+
+def test_confidence_auroc_ranks_right_above_wrong():
+    from sentiment.classify.metrics import confidence_auroc
+
+    truth = np.array([0, 0, 1, 1])
+    # right labels are the two most confident: perfect ranking
+    probs = np.array([[0.9, 0.1, 0, 0], [0.8, 0.2, 0, 0], [0.6, 0.4, 0, 0], [0.7, 0.3, 0, 0]])
+    assert confidence_auroc(truth, probs) == 1.0
+    # the wrong label is the most confident: the worst ranking
+    probs = np.array([[0.6, 0.4, 0, 0], [0.55, 0.45, 0, 0], [0.9, 0.1, 0, 0], [0.2, 0.8, 0, 0]])
+    assert confidence_auroc(truth, probs) == 0.0
+    # all right: undefined
+    assert confidence_auroc(np.array([0]), np.array([[1.0, 0, 0, 0]])) is None
+    assert score(["concern", "support"], np.array([[0.9, 0, 0.1, 0], [0.6, 0, 0.4, 0]])).confidence_auroc == 1.0
