@@ -29,6 +29,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("SENTIMENT_AUTHOR_KEY", "benchmark")
+# The rule baseline, as the docstring says, unless asked otherwise (a trained preset at 100k
+# comments runs for hours): SENTIMENT_CLASSIFIER=fast python benchmarks/pipeline.py
+os.environ.setdefault("SENTIMENT_CLASSIFIER", "baseline")
 
 WORDS = ("qwen open weights team lead api closed models local release community hope doubt "
          "worried thanks benchmark license quant gguf alibaba future source great skeptical "

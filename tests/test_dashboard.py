@@ -219,3 +219,16 @@ def test_dashboard_renders_in_headless_chromium(demo_db, tmp_path):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_streamlit_usage_statistics_are_off_for_the_readme_command():
+    """`streamlit run dashboards/app.py` from the repository root reads .streamlit/config.toml."""
+    import subprocess
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120).stdout
+    assert "gatherUsageStats = false" in shown
