@@ -45,6 +45,9 @@ class CollectReport:
     failed: list[str] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=dict)
     """The first few skipped items per reason (doc ids, URLs, ``FILE:LINE``)."""
+    events: Counter[str] = field(default_factory=Counter)
+    """Events files are counted on their own (``in``, ``new``, ``updated``): the other counts
+    are documents, so new + updated + unchanged + duplicates is what was fetched."""
 
     def add(self, result: UpsertResult) -> None:
         self.fetched += result.n_in
@@ -220,8 +223,10 @@ def _collect_files(ctx: _Context, params: dict) -> None:
     report = ingest_paths(ctx.con, paths, author_key=ctx.author_key, on_file=step, record_run=False)
     d = report.documents
     ctx.report.fetched += d.n_in
-    ctx.report.new += d.n_new + report.events.n_new
-    ctx.report.updated += d.n_updated + report.events.n_updated
+    ctx.report.new += d.n_new
+    ctx.report.updated += d.n_updated
+    ctx.report.events.update({"in": report.events.n_in, "new": report.events.n_new,
+                              "updated": report.events.n_updated})
     ctx.report.unchanged += d.n_unchanged
     ctx.report.skipped.update(report.skipped)
     merge_examples(ctx.report.examples, report.examples)
@@ -260,6 +265,8 @@ def run_source(
             stats.skipped.update(report.skipped)
             merge_examples(stats.examples, report.examples)
             stats.notes["unchanged"] = report.unchanged
+            if report.events:
+                stats.notes["events"] = dict(report.events)
             stats.notes["params"] = {k: v for k, v in params.items() if v not in (None, [], "")}
             if report.failed:
                 stats.notes["failed"] = report.failed

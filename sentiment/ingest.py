@@ -122,9 +122,13 @@ def ingest_paths(
                 on_file(path)
         if report.documents.n_duplicate:
             stats.skip("exact duplicate", report.documents.n_duplicate)
-        stats.n_in = report.documents.n_in + report.events.n_in
-        stats.n_new = report.documents.n_new + report.events.n_new
-        stats.n_updated = report.documents.n_updated + report.events.n_updated
+        # documents only, so new + updated + unchanged + duplicates add up to n_in; events apart
+        stats.n_in = report.documents.n_in
+        stats.n_new = report.documents.n_new
+        stats.n_updated = report.documents.n_updated
+        stats.notes["unchanged"] = report.documents.n_unchanged
+        stats.notes["events"] = {"in": report.events.n_in, "new": report.events.n_new,
+                                 "updated": report.events.n_updated}
         stats.notes["files"] = report.files
         if report.failed_files:
             stats.notes["failed_files"] = report.failed_files

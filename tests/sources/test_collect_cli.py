@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sentiment.cli import app
 from sentiment.cli_collect import collect_app
-from tests.conftest import ROOT, SEED_000
+from tests.conftest import ROOT, SEED_000, SEEDS
 from tests.sources.test_reddit_live import BASE, _thread
 
 runner = CliRunner()
@@ -66,3 +66,22 @@ def test_collect_reddit_through_praw_and_bad_options(tmp_path, reddit, monkeypat
     get_settings.cache_clear()
     missing = _invoke("--db", db, "collect", "reddit", "--subreddit", "x")
     assert missing.exit_code == 2 and "praw.ini site [missing-site]" in missing.output
+
+
+def test_run_counts_add_up_and_events_are_counted_on_their_own(tmp_path):
+    """new + updated + unchanged + duplicates = documents read, for ingest and collect files
+    alike, first run and re-run; events files land in the notes, not in the document counts."""
+    for command in (["ingest"], ["collect", "files"]):
+        db = tmp_path / f"{command[-1]}.duckdb"
+        for _ in range(2):
+            result = _invoke("--db", str(db), *command, str(SEEDS))
+            assert result.exit_code == 0, result.output
+        with duckdb.connect(str(db), read_only=True) as con:
+            rows = con.execute("SELECT n_in, n_new, n_updated, notes FROM runs ORDER BY started_at").fetchall()
+        assert len(rows) == 2
+        for (n_in, n_new, n_updated, notes), first in zip(rows, (True, False)):
+            notes = json.loads(notes)
+            duplicates = notes["skipped"].get("exact duplicate", 0)
+            assert n_new + n_updated + notes["unchanged"] + duplicates == n_in > 0
+            assert notes["events"]["in"] > 0 and notes["events"]["new"] == (notes["events"]["in"] if first else 0)
+            assert (n_new > 0) == first
