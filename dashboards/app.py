@@ -78,8 +78,11 @@ else:
     if not markers.empty:
         rules = alt.Chart(markers).mark_rule(strokeDash=[4, 3], color="black").encode(
             x="occurred_at:T", tooltip=["name:N", "occurred_at:T"])
-        layers.append(rules)
-    st.altair_chart(alt.layer(*layers).properties(height=320), use_container_width=True)
+        names = alt.Chart(markers).mark_text(align="left", baseline="top", dx=4, dy=4, angle=0,
+                                             fontSize=11, color="black").encode(
+            x="occurred_at:T", y=alt.value(0), text="name:N")
+        layers += [rules, names]
+    st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
 
 st.subheader("Before and after the event")
 table = data.before_after(con, event_id, sources, labels)
@@ -89,11 +92,12 @@ else:
     if table["too_small"].any():
         st.caption("Rows marked too_small have a window under "
                    f"{settings.min_window_n} documents: read them as hints, not findings.")
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.caption(" · ".join(f"**{name}**: {meaning}" for name, meaning in data.METHOD_LEGEND.values()))
+    st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Comments")
 rows = data.comments(con, sources, start, end, labels)
 st.caption(f"{len(rows)} comments shown (most confident first, at most 500).")
-st.dataframe(rows, hide_index=True, use_container_width=True,
+st.dataframe(rows, hide_index=True, width="stretch",
              column_config={"url": st.column_config.LinkColumn("link"),
                             "confidence": st.column_config.NumberColumn(format="%.2f")})

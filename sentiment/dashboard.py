@@ -107,6 +107,15 @@ def event_markers(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.
                        "ORDER BY occurred_at", [start, end]).df()
 
 
+METHOD_LEGEND: dict[str, tuple[str, str]] = {
+    "raw": ("label counts", "share of comments given each label, Newcombe interval"),
+    "prob": ("mean probability", "average of the model's probabilities, bootstrap interval"),
+    "acc": ("count corrected (ACC)", "label counts corrected by the authored-dev error rates"),
+    "pacc": ("probability corrected (PACC)", "mean probabilities corrected the same way"),
+}
+"""Each ``event_effects.method`` as an analyst reads it: a name and what it is."""
+
+
 def before_after(con: duckdb.DuckDBPyConnection, event_id: str | None, sources: list[str],
                  labels: list[str]) -> pd.DataFrame:
     """The event's before (-7..-1) → after (0..+6) table: per chosen source, and over all sources
@@ -116,7 +125,7 @@ def before_after(con: duckdb.DuckDBPyConnection, event_id: str | None, sources: 
     all_sources = [r[0] for r in con.execute("SELECT DISTINCT source FROM event_effects WHERE source <> 'all'"
                                              ).fetchall()]
     chosen = list(sources) + (["all"] if set(all_sources) <= set(sources) else [])
-    return con.execute(
+    table = con.execute(
         """SELECT source, label, method, n_before, n_after,
                   round(100 * share_before, 1) AS before_pct, round(100 * share_after, 1) AS after_pct,
                   round(100 * diff, 1) AS change_pp, round(100 * diff_low, 1) AS low_pp,
@@ -126,6 +135,8 @@ def before_after(con: duckdb.DuckDBPyConnection, event_id: str | None, sources: 
            ORDER BY source = 'all' DESC, source, l.label_order,
                     list_position(['raw', 'prob', 'acc', 'pacc'], method)""",
         [event_id, chosen, labels]).df()
+    table["method"] = table["method"].map(lambda m: METHOD_LEGEND.get(m, (m,))[0])
+    return table
 
 
 def comments(con: duckdb.DuckDBPyConnection, sources: list[str], start: date, end: date,

@@ -71,7 +71,7 @@ def test_data_layer_filters(demo_db):
     series = dashboard.stance_over_time(con, opts.sources, date(2026, 3, 1), date(2026, 3, 10), list(LABELS))
     assert series.day.min().date() >= date(2026, 3, 1) and series.groupby("day").share.sum().round(6).eq(1).all()
     table = dashboard.before_after(con, "qwen-lead-exit", opts.sources, list(LABELS))
-    assert "all" in set(table.source) and set(table.method) == {"raw", "prob", "acc", "pacc"}
+    assert "all" in set(table.source) and set(table.method) == {name for name, _ in dashboard.METHOD_LEGEND.values()}
     reddit = dashboard.before_after(con, "qwen-lead-exit", ["reddit"], ["concern"])
     assert set(reddit.source) == {"reddit"} and set(reddit.label) == {"concern"}
 
