@@ -225,7 +225,7 @@ def ingest(
 def classify(
     ctx: typer.Context,
     model: Annotated[Optional[str], typer.Option(
-        help="accurate, fast or baseline (default from settings: accurate).")] = None,
+        help="ensemble, accurate, fast or baseline (default from settings: ensemble).")] = None,
 ) -> None:
     """Label every stored comment, post and quote that has no stance from the current model."""
     settings = _settings(ctx)
@@ -289,7 +289,7 @@ def demo(
         _print_event_table(settings, con)
 
 
-Preset = Annotated[str, typer.Option("--preset", help="accurate (mpnet, the default) or fast (MiniLM).")]
+Preset = Annotated[str, typer.Option("--preset", help="accurate (mpnet) or fast (MiniLM).")]
 
 
 def _check_preset(name: str) -> str:
@@ -353,7 +353,8 @@ def evaluate(
     ctx: typer.Context,
     files: Annotated[Optional[list[Path]], typer.Argument(
         help="Labelled JSONL files (text, label, optional thread_title); default: the dev split.")] = None,
-    model: Annotated[str, typer.Option(help="accurate, fast or baseline.")] = "accurate",
+    model: Annotated[Optional[str], typer.Option(
+        help="ensemble, accurate, fast or baseline (default: the configured classifier).")] = None,
 ) -> None:
     """Macro-F1, per-label F1 and the confusion matrix of a model on labelled comments."""
     import numpy as np
@@ -365,7 +366,7 @@ def evaluate(
         sets = [(str(f), read_labelled_jsonl(f)) for f in files] if files else [("dev split", bundled_examples("dev"))]
     except (LabelFileError, OSError) as exc:
         raise typer.BadParameter(str(exc), param_hint="FILES") from None
-    classifier = _load_classifier(model)
+    classifier = _load_classifier(model or _settings(ctx).classifier)
     for name, examples in sets:
         preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
         scores = score([e.label for e in examples], np.array([p.probs for p in preds]))
@@ -380,13 +381,15 @@ def classify_file(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="JSONL input: id, text, optional thread_title per line.")],
     target: Annotated[Path, typer.Argument(help="JSONL output: id, label, confidence, scores, model_version.")],
-    preset: Preset = "accurate",
+    preset: Annotated[Optional[str], typer.Option(
+        "--preset", help="ensemble (both presets averaged), accurate, fast or baseline "
+                         "(default: the configured classifier).")] = None,
 ) -> None:
-    """Label a JSONL file of comments without a database (trains the preset first if missing)."""
+    """Label a JSONL file of comments without a database (trains a preset first if missing)."""
     from sentiment.classify.files import InputError, classify_jsonl, read_inputs
 
     settings = _settings(ctx)
-    _check_preset(preset)
+    preset = preset or settings.classifier
     try:
         rows = read_inputs(source)
     except InputError as exc:

@@ -57,9 +57,16 @@ def _trained(preset: str) -> Callable[..., Classifier]:
     return factory
 
 
+def _ensemble(on_progress=None) -> Classifier:
+    from sentiment.classify.ensemble import Ensemble
+
+    return Ensemble([_trained(p)(on_progress=on_progress) for p in ("accurate", "fast")])
+
+
 _REGISTRY: dict[str, Callable[..., Classifier]] = {
     "accurate": _trained("accurate"),
     "fast": _trained("fast"),
+    "ensemble": _ensemble,
     "baseline": _baseline,
 }
 
@@ -71,8 +78,8 @@ def available_classifiers() -> list[str]:
 def load_classifier(name: str, *, on_progress: Callable[[str, int, int], None] | None = None) -> Classifier:
     """The classifier registered under ``name`` (see ``available_classifiers``).
 
-    A trained preset (``accurate``, ``fast``) that this machine has not trained yet is trained
-    first; ``on_progress(phase, done, total)`` follows that training.
+    A trained preset (``accurate``, ``fast``; ``ensemble`` averages both) that this machine has
+    not trained yet is trained first; ``on_progress(phase, done, total)`` follows that training.
     """
     try:
         factory = _REGISTRY[name]
