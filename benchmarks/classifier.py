@@ -35,6 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sentiment.classify.baseline import RuleBaseline  # noqa: E402
 from sentiment.classify.data import bundled_examples  # noqa: E402
+from sentiment.classify.ensemble import Ensemble  # noqa: E402
 from sentiment.classify.metrics import score  # noqa: E402
 from sentiment.classify.model import Prediction  # noqa: E402
 from sentiment.classify.transformer import TransformerClassifier, is_trained  # noqa: E402
@@ -188,11 +189,15 @@ def real_dev(path: Path, models: Path, threads: int, repeat: int) -> tuple[list,
     print(f"real-dev ({path}): {len(real)} real forum comments, {words.mean():.0f} words on average; "
           f"{threads} threads")
     rows = []
+    members = []
     for preset in ("accurate", "fast"):
         folder = models / preset
         if is_trained(folder):
             model = TransformerClassifier(folder, backend="onnx", threads=threads)
+            members.append(model)
             rows.append(measure(f"{preset} · ONNX int8", model, texts, titles, gold, repeat))
+    if len(members) == 2:
+        rows.insert(0, measure("ensemble · ONNX int8", Ensemble(members), texts, titles, gold, repeat))
     rows.append(measure("rule baseline", RuleBaseline(), texts, titles, gold, repeat))
     table(rows, quality=True)
     return texts, titles, rows
@@ -232,6 +237,10 @@ def main() -> None:
             model = TransformerClassifier(folder, backend=backend, threads=args.threads)
             label = f"{preset} · {'ONNX int8' if backend == 'onnx' else 'torch fp32'}"
             rows.append(measure(label, model, texts, titles, gold, args.repeat))
+    onnx_members = [TransformerClassifier(args.models / p, threads=args.threads)
+                    for p in ("accurate", "fast") if is_trained(args.models / p)]
+    if len(onnx_members) == 2:
+        rows.insert(0, measure("ensemble · ONNX int8", Ensemble(onnx_members), texts, titles, gold, args.repeat))
     rows.append(measure("rule baseline", RuleBaseline(), texts, titles, gold, args.repeat))
     try:
         rows.append(measure("VADER → labels", Vader(), texts, titles, gold, args.repeat))
