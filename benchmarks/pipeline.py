@@ -80,7 +80,7 @@ def run_direct(folder: Path, db: Path, out: Path) -> dict[str, float]:
     from sentiment.settings import get_settings
     from sentiment.sources_config import load_sources
     from sentiment.store import connect
-    from sentiment.trends import refresh_trends
+    from sentiment.insight.trends import refresh_trends
 
     settings = get_settings()
     times = {}

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sentiment.quantify import MODEL_CARD_KEY
+from sentiment.insight.quantify import MODEL_CARD_KEY
 from sentiment.store import connect
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
-from sentiment.trends import refresh_trends
+from sentiment.insight.trends import refresh_trends
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = {

@@ -1,7 +1,7 @@
 """The trends flow: refresh the stored trend tables (shift tests) after new stances.
 
 The event-window views are plain SQL and always current; this flow recomputes what needs
-Python (``sentiment.trends.refresh_trends``) in one short writer connection.
+Python (``sentiment.insight.trends.refresh_trends``) in one short writer connection.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.common import db_path, named
 from sentiment.settings import get_settings
 from sentiment.store import connect
-from sentiment.trends import refresh_trends
+from sentiment.insight.trends import refresh_trends
 
 
 @task(name="refresh-trends", task_run_name="refresh-trends", cache_policy=NO_CACHE)

@@ -143,7 +143,7 @@ def _classify(settings: Settings, con, classifier_name: str) -> None:
 
 
 def _refresh_trends(settings: Settings, con) -> None:
-    from sentiment.trends import refresh_trends
+    from sentiment.insight.trends import refresh_trends
 
     started = time.perf_counter()
     rows = refresh_trends(con, min_n=settings.min_window_n)
@@ -158,7 +158,7 @@ def _refresh_trends(settings: Settings, con) -> None:
 
 
 def _print_event_table(settings: Settings, con) -> None:
-    from sentiment.trends import event_shift_table, event_window_table
+    from sentiment.insight.trends import event_shift_table, event_window_table
 
     table = event_window_table(con)
     shifts = event_shift_table(con)

@@ -7,7 +7,7 @@ from sentiment.classify import load_classifier
 from sentiment.classify.run import classify_pending
 from sentiment.records import Document, Event
 from sentiment.store import upsert_documents, upsert_events
-from sentiment.trends import refresh_trends
+from sentiment.insight.trends import refresh_trends
 from tests.conftest import AUTHOR_KEY
 
 SCRIPT = "<script>alert('xss')</script> lol qwen is dead, so sad, I fear the worst"
@@ -98,7 +98,7 @@ def test_week_helpers():
 def test_brief_with_a_model_card_shows_corrected_shares_and_measured_quality(con, tmp_path):
     import json
 
-    from sentiment.quantify import MODEL_CARD_KEY
+    from sentiment.insight.quantify import MODEL_CARD_KEY
     from sentiment.store.writes import set_meta
 
     docs = [Document(source="hn", kind="comment", external_id=f"c{i}", thread_id="hn:1",

@@ -20,7 +20,7 @@ from sentiment.classify.run import classify_pending
 from sentiment.records import Document, Event
 from sentiment.settings import LABELS
 from sentiment.store import connect, upsert_documents, upsert_events
-from sentiment.trends import refresh_trends
+from sentiment.insight.trends import refresh_trends
 from tests.conftest import AUTHOR_KEY, ROOT
 
 TAGS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onload=alert(1)>',

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from sentiment.quantify import (MODEL_CARD_KEY, Moments, acc, estimate_mix, load_model_card, pacc,
+from sentiment.insight.quantify import (MODEL_CARD_KEY, Moments, acc, estimate_mix, load_model_card, pacc,
                                 parse_model_card, solve_simplex)
 from sentiment.settings import LABELS
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta

@@ -1,6 +1,6 @@
 import numpy as np
 
-from sentiment.quotes import embed_texts, mmr
+from sentiment.insight.quotes import embed_texts, mmr
 
 
 def test_embeddings_are_unit_rows_and_similar_texts_are_close():

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from sentiment.spikes import SpikeRule, find_spikes
+from sentiment.insight.spikes import SpikeRule, find_spikes
 
 START = date(2026, 2, 1)
 

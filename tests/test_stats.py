@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
-from sentiment.stats import newcombe_diff, share_shift, two_proportion_p
+from sentiment.insight.stats import newcombe_diff, share_shift, two_proportion_p
 
 
 @pytest.mark.parametrize("ka, na, kb, nb, low, high", [

@@ -7,7 +7,7 @@ import pytest
 from sentiment.records import Document, Event
 from sentiment.store import upsert_documents, upsert_events, upsert_stances
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
-from sentiment.trends import event_window_table, refresh_trends, shift_test, wilson
+from sentiment.insight.trends import event_window_table, refresh_trends, shift_test, wilson
 from tests.conftest import AUTHOR_KEY
 
 
@@ -108,7 +108,7 @@ def test_stance_daily_shares_sum_to_one_per_day_and_source(con):
 
 
 def test_refresh_stores_effect_sizes_with_newcombe_intervals(con):
-    from sentiment.stats import newcombe_diff
+    from sentiment.insight.stats import newcombe_diff
 
     _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10})
     refresh_trends(con, min_n=20)
@@ -134,7 +134,7 @@ def test_small_windows_are_flagged_not_reported(con):
 def test_refresh_with_a_model_card_adds_corrected_shares(con):
     import json
 
-    from sentiment.quantify import MODEL_CARD_KEY
+    from sentiment.insight.quantify import MODEL_CARD_KEY
 
     _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10})
     confusion = [[40, 8, 1, 1], [10, 35, 2, 3], [1, 2, 45, 2], [2, 3, 5, 40]]

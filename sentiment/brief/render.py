@@ -19,12 +19,12 @@ import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from sentiment.brief import charts
-from sentiment.quantify import ModelCard, Moments, estimate_mix, load_model_card
-from sentiment.quotes import representative_quotes
+from sentiment.insight.quantify import ModelCard, Moments, estimate_mix, load_model_card
+from sentiment.insight.quotes import representative_quotes
 from sentiment.settings import LABELS, get_settings
-from sentiment.stats import newcombe_diff
+from sentiment.insight.stats import newcombe_diff
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
-from sentiment.trends import AFTER, BEFORE, MOMENT_COLUMNS, event_window_table, moments_from_rows, wilson
+from sentiment.insight.trends import AFTER, BEFORE, MOMENT_COLUMNS, event_window_table, moments_from_rows, wilson
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 COLORS = charts.COLORS

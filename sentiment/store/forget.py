@@ -73,7 +73,7 @@ def forget_author(con: duckdb.DuckDBPyConnection, name: str, key: bytes, *, min_
 
     ``min_n`` is the trends step's minimum window size (``settings.min_window_n``).
     """
-    from sentiment.trends import refresh_trends
+    from sentiment.insight.trends import refresh_trends
 
     who = author_key_hash(name, key)
     tombstone = ", ".join(f"{column} = {value}" for column, value in TOMBSTONE.items())

@@ -18,7 +18,7 @@ from sentiment.collect import run_source
 from sentiment.records import Document
 from sentiment.store import connect, snapshot_path, upsert_documents
 from sentiment.text import author_hash
-from sentiment.trends import refresh_trends
+from sentiment.insight.trends import refresh_trends
 from tests.conftest import AUTHOR_KEY
 
 THREAD = "reddit:t3_p"

@@ -47,7 +47,7 @@ def test_an_old_database_migrates_without_losing_a_row(fixture, tmp_path):
         assert classified == {"reddit:t1_c1": "concern", "reddit:t1_c3": "skepticism",
                               "hn:47123456": "support", "file:qwen-exit#q1": "concern"}
         assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 0  # a new table, empty
-        from sentiment.trends import refresh_trends
+        from sentiment.insight.trends import refresh_trends
 
         refresh_trends(con, min_n=1)
         assert con.execute("SELECT sum(n) FROM stance_daily").fetchone()[0] == 4

@@ -25,11 +25,11 @@ import pandas as pd
 import pyarrow as pa
 from scipy.stats import chi2_contingency
 
-from sentiment.quantify import ModelCard, Moments, diff_interval, estimate_mix, load_model_card
-from sentiment.quotes import embed_texts, mmr
+from sentiment.insight.quantify import ModelCard, Moments, diff_interval, estimate_mix, load_model_card
+from sentiment.insight.quotes import embed_texts, mmr
 from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
-from sentiment.spikes import SpikeRule, find_spikes
-from sentiment.stats import Z95, share_shift, wilson  # noqa: F401  (wilson is re-exported)
+from sentiment.insight.spikes import SpikeRule, find_spikes
+from sentiment.insight.stats import Z95, share_shift, wilson  # noqa: F401  (wilson is re-exported)
 from sentiment.store import track_run
 from sentiment.store.db import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction

@@ -195,7 +195,7 @@ def estimate_mix(m: Moments, card: ModelCard | None, *, n_boot: int = 200, seed:
     The dev draws use ``dev_seed``, so two windows estimated alike share them: the classifier's
     error is common to both, and their difference is paired on it.
     """
-    from sentiment.stats import wilson
+    from sentiment.insight.stats import wilson
 
     n = m.n
     k = len(LABELS)
