@@ -131,27 +131,35 @@ def test_small_windows_are_flagged_not_reported(con):
                        ).fetchone()[0] is True
 
 
-def test_refresh_with_a_model_card_adds_corrected_shares(con):
-    import json
-
-    from sentiment.insight.quantify import MODEL_CARD_KEY
+def test_an_audit_corrects_the_window_shares_the_model_gets_wrong(con):
+    from sentiment.classify.audit import draw_audit, save_audit_label
 
     _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10})
-    confusion = [[40, 8, 1, 1], [10, 35, 2, 3], [1, 2, 45, 2], [2, 3, 5, 40]]
-    mean_probs = [[0.6, 0.2, 0.1, 0.1], [0.2, 0.6, 0.1, 0.1], [0.05, 0.05, 0.8, 0.1], [0.1, 0.1, 0.1, 0.7]]
-    set_meta(con, MODEL_CARD_KEY, json.dumps({
-        "model_version": "m", "labels": ["concern", "skepticism", "support", "neutral"],
-        "dev": {"n": 200, "macro_f1": 0.8, "per_label_f1": {}, "confusion": confusion,
-                "mean_probs": mean_probs}, "ece": None}))
     refresh_trends(con, min_n=20, n_boot=50)
-    rows = con.execute("""SELECT method, sum(share), bool_and(ci_low <= share AND share <= ci_high)
-                          FROM adjusted_shares WHERE source = 'all' AND "window" = '-7..-1'
-                          GROUP BY method ORDER BY method""").fetchall()
-    assert [r[0] for r in rows] == ["acc", "pacc", "prob", "raw"]
-    assert all(r[1] == pytest.approx(1.0) and r[2] for r in rows)
-    acc_diff = con.execute("""SELECT diff, diff_low, diff_high FROM event_effects
-                              WHERE source = 'all' AND label = 'concern' AND method = 'acc'""").fetchone()
-    assert acc_diff[1] <= acc_diff[0] <= acc_diff[2] and acc_diff[0] > 0.3
+    assert con.execute("SELECT count(*) FROM adjusted_shares WHERE method = 'ppi'").fetchone()[0] == 0
+    draw = draw_audit(con, 15, seed=3, event_id="exit")
+    assert len(draw.items) == 30 and draw.frame_n == 80  # 15 from each week
+    truth = dict(con.execute("SELECT doc_id, label FROM current_stances").fetchall())
+    for item in draw.items:
+        save_audit_label(con, draw.audit_id, item, truth[item.doc_id])
+    refresh_trends(con, min_n=20, n_boot=50)
+    rows = con.execute("""SELECT "window", label, share, ci_low, ci_high, n_audit, audit_scope FROM adjusted_shares
+                          WHERE source = 'all' AND method = 'ppi' AND "window" IN ('-7..-1', '0..+6')
+                          ORDER BY "window", label""").fetchall()
+    assert len(rows) == 8 and {r[5] for r in rows} == {15} and {r[6] for r in rows} == {"window"}
+    share = {(w, lab): (s, lo, hi) for w, lab, s, lo, hi, _, _ in rows}
+    assert share[("-7..-1", "support")][1] <= 0.75 <= share[("-7..-1", "support")][2]
+    assert share[("0..+6", "concern")][1] <= 0.75 <= share[("0..+6", "concern")][2]
+    prob = con.execute("""SELECT share FROM adjusted_shares WHERE source = 'all' AND method = 'prob'
+                          AND "window" = '0..+6' AND label = 'concern'""").fetchone()[0]
+    assert prob == pytest.approx(0.1)  # the model's own share is far off; the audit's is not
+    diff = con.execute("""SELECT diff, diff_low, diff_high, audit_scope FROM event_effects
+                          WHERE source = 'all' AND label = 'concern' AND method = 'ppi'""").fetchone()
+    assert diff[1] <= diff[0] <= diff[2] and diff[0] > 0.3 and diff[3] == "window"
+    # outside the audited windows the same labels are pooled, and say so
+    pooled = con.execute("""SELECT DISTINCT audit_scope, n_audit FROM adjusted_shares
+                            WHERE method = 'ppi' AND "window" = '-14..-8'""").fetchall()
+    assert pooled in ([], [("pooled", 30)])
 
 
 def test_refresh_stores_spikes_and_quotes(con):

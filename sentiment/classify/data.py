@@ -17,6 +17,7 @@ from pathlib import Path
 from sentiment.settings import LABELS
 
 SPLITS = ("train", "dev")
+PURPOSES = ("train", "audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,8 @@ class Example:
     event: str | None = None
     source: str = "authored"
     split: str = "train"
+    purpose: str = "train"
+    """``train``, or ``audit``: a label that measures a model and never trains one."""
 
 
 class LabelFileError(ValueError):
@@ -65,7 +68,7 @@ def json_objects(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
 
 def read_labelled_jsonl(path: Path, *, default_source: str = "user") -> list[Example]:
     """Examples from a JSONL file with ``text`` and ``label`` (and optional ``id``,
-    ``thread_title``, ``event``, ``source``, ``split``) per line."""
+    ``thread_title``, ``event``, ``source``, ``split``, ``purpose``) per line."""
     examples = []
     for number, row, problem in json_objects(path):
         if problem:
@@ -78,6 +81,9 @@ def read_labelled_jsonl(path: Path, *, default_source: str = "user") -> list[Exa
         split = row.get("split", "train")
         if split not in SPLITS:
             raise LabelFileError(f"{path}:{number}: split {split!r} is not one of {SPLITS}")
+        purpose = row.get("purpose", "train")
+        if purpose not in PURPOSES:
+            raise LabelFileError(f"{path}:{number}: purpose {purpose!r} is not one of {PURPOSES}")
         examples.append(Example(
             id=str(row.get("id") or f"{Path(path).stem}:{number}"),
             text=text,
@@ -86,6 +92,7 @@ def read_labelled_jsonl(path: Path, *, default_source: str = "user") -> list[Exa
             event=row.get("event"),
             source=row.get("source") or default_source,
             split=split,
+            purpose=purpose,
         ))
     return examples
 
@@ -97,6 +104,8 @@ def bundled_examples(split: str | None = None) -> list[Example]:
 
 
 def data_hash(examples: Iterable[Example]) -> str:
-    """A digest of exactly what a model was trained on (order-independent)."""
-    lines = sorted(json.dumps(asdict(ex), sort_keys=True, ensure_ascii=False) for ex in examples)
+    """A digest of exactly what a model was trained on (order-independent). Training examples
+    are all ``purpose = 'train'``, so the field stays out and digests from before it still match."""
+    lines = sorted(json.dumps({k: v for k, v in asdict(ex).items() if k != "purpose"}, sort_keys=True,
+                              ensure_ascii=False) for ex in examples)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

@@ -26,7 +26,8 @@ class QueueItem:
     model_label: str
     confidence: float
     why: str = "least sure"
-    """``least sure`` or ``random``: which half of the queue the comment comes from."""
+    """``least sure`` or ``random``: which half of the queue the comment comes from (``audit``
+    for an audit draw)."""
 
 
 @dataclass(frozen=True)
@@ -96,32 +97,37 @@ def save_label(con: duckdb.DuckDBPyConnection, item: QueueItem, label: str) -> N
 
 
 def export_labels(con: duckdb.DuckDBPyConnection, target: Path) -> int:
-    """Write every label as JSONL (the format ``import_labels`` and ``sentiment eval`` read)."""
-    rows = con.execute("SELECT id, text, thread_title, label, source FROM labels ORDER BY id").fetchall()
+    """Write every label as JSONL (the format ``import_labels`` and ``sentiment eval`` read),
+    with its ``purpose`` (``train`` or ``audit``) and, for audit labels, the draw it belongs to."""
+    rows = con.execute(
+        "SELECT id, text, thread_title, label, source, purpose, audit_id FROM labels ORDER BY id").fetchall()
     with Path(target).open("w", encoding="utf-8") as out:
-        for rid, text, title, label, source in rows:
-            out.write(json.dumps({"id": rid, "thread_title": title, "text": text, "label": label,
-                                  "source": source, "split": "train"}, ensure_ascii=False) + "\n")
+        for rid, text, title, label, source, purpose, audit_id in rows:
+            row = {"id": rid, "thread_title": title, "text": text, "label": label, "source": source,
+                   "split": "train", "purpose": purpose}
+            if audit_id:
+                row["audit_id"] = audit_id
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return len(rows)
 
 
 def import_labels(con: duckdb.DuckDBPyConnection, source: Path) -> ImportResult:
     """Add labels from a JSONL file; the whole file is checked before anything is stored."""
     examples = read_labelled_jsonl(source)
-    known = {r[0]: r[1] for r in con.execute("SELECT id, label FROM labels").fetchall()}
+    known = {r[0]: (r[1], r[2]) for r in con.execute("SELECT id, label, purpose FROM labels").fetchall()}
     now = utcnow()
     new = updated = 0
     con.execute("BEGIN TRANSACTION")
     try:
         for ex in examples:
-            if ex.id in known and known[ex.id] == ex.label:
+            if known.get(ex.id) == (ex.label, ex.purpose):
                 continue
             new += ex.id not in known
             updated += ex.id in known
             con.execute(
-                "INSERT OR REPLACE INTO labels (id, text, thread_title, label, source, labelled_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [ex.id, ex.text, ex.thread_title, ex.label, ex.source, now],
+                "INSERT OR REPLACE INTO labels (id, text, thread_title, label, source, labelled_at, purpose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [ex.id, ex.text, ex.thread_title, ex.label, ex.source, now, ex.purpose],
             )
         con.execute("COMMIT")
     except BaseException:

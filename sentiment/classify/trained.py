@@ -35,11 +35,11 @@ def model_dir(settings: Settings, preset: str) -> Path:
 
 
 def user_examples(con: duckdb.DuckDBPyConnection | None) -> list[Example]:
-    """The user's own labels, as training examples."""
+    """The user's own training labels, as examples; audit labels measure models and never train one."""
     if con is None:
         return []
     rows = con.execute(
-        "SELECT id, text, label, thread_title, source FROM labels ORDER BY id"
+        "SELECT id, text, label, thread_title, source FROM labels WHERE purpose = 'train' ORDER BY id"
     ).fetchall()
     return [Example(id=f"user:{i}", text=t, label=lab, thread_title=title, source=src, split="train")
             for i, t, lab, title, src in rows]

@@ -1,20 +1,16 @@
-"""Shares corrected for the classifier's known errors (quantification).
+"""Model shares of a set of documents: hard-label counts and mean probabilities, with intervals.
 
-A classifier that confuses concern with skepticism 20% of the time biases every raw share. The
-dev split measured how: ``confusion[i][j]`` counts documents of true label i predicted as j, and
-``mean_probs[i]`` is the mean predicted probability vector of true-label-i documents. If ``M`` is
-the row-normalised confusion matrix, the expected predicted mix is ``q = Mᵀ p`` for a true mix
-``p``, so adjusted classify-and-count (ACC) solves that system for ``p``; probabilistic ACC (PACC)
-does the same with mean probabilities instead of hard counts (Forman 2008; Bella et al. 2010).
-Solutions are constrained to the simplex (non-negative, summing to one).
+Neither is corrected for the classifier's error. Corrections come from a random audit of the
+documents (``sentiment.insight.ppi``), because error rates measured on the project's own
+writing do not hold on real comments (see the README's "The classifier"): the earlier
+ACC/PACC correction from the authored dev split's confusion matrix made real shares worse.
 
-Intervals include both sources of uncertainty: a parametric bootstrap redraws the dev confusion
-counts (multinomial per true label) and mean probabilities (Dirichlet with the row's n as
-concentration) *and* the documents being measured (multinomial counts; a normal draw of the mean
-probability vector from the documents' covariance), then re-solves; the 2.5/97.5 percentiles
-are the interval.
+Raw intervals are Wilson; the probability-weighted share's interval comes from a normal draw of
+the documents' mean probability vector (its covariance from the moments), kept as bootstrap
+draws so two windows' difference has an interval too.
 
-The card is the ``active_model_card`` meta key (CONTRACTS.md); without it only raw shares exist.
+The model card (``active_model_card`` meta key, CONTRACTS.md) says what the dev split measured
+about the active classifier; the brief quotes it beside the real-comment figures.
 """
 
 from __future__ import annotations
@@ -25,13 +21,11 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
-from scipy.optimize import nnls
 
 from sentiment.settings import LABELS
 from sentiment.store.writes import get_meta
 
 MODEL_CARD_KEY = "active_model_card"
-_SUM_WEIGHT = 1e3  # weight of the "shares sum to one" row in the constrained least squares
 
 
 @dataclass(frozen=True)
@@ -46,13 +40,6 @@ class ModelCard:
     confusion: np.ndarray  # rows = true label, cols = predicted, in LABELS order
     mean_probs: np.ndarray | None  # rows = true label
     ece: float | None
-
-    @property
-    def misclassification(self) -> np.ndarray:
-        """``M[i, j]`` = P(predicted j | true i), rows without dev examples left as identity."""
-        rows = self.confusion.sum(axis=1, keepdims=True)
-        m = np.divide(self.confusion, rows, out=np.eye(len(self.labels)), where=rows > 0)
-        return m
 
 
 def parse_model_card(raw: str | None) -> ModelCard | None:
@@ -85,34 +72,11 @@ def load_model_card(con: duckdb.DuckDBPyConnection) -> ModelCard | None:
     return card
 
 
-def solve_simplex(m: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """The mix ``p`` on the simplex whose expected observation ``Mᵀ p`` is closest to ``q``."""
-    k = len(q)
-    a = np.vstack([m.T, _SUM_WEIGHT * np.ones((1, k))])
-    b = np.concatenate([q, [_SUM_WEIGHT]])
-    p, _ = nnls(a, b)
-    total = p.sum()
-    return p / total if total > 0 else np.full(k, 1 / k)
-
-
-def acc(predicted_counts: np.ndarray, card: ModelCard) -> np.ndarray:
-    """Adjusted classify-and-count: the true mix behind hard-label counts."""
-    n = predicted_counts.sum()
-    return solve_simplex(card.misclassification, predicted_counts / n)
-
-
-def pacc(mean_prob: np.ndarray, card: ModelCard) -> np.ndarray:
-    """Probabilistic ACC: the true mix behind the documents' mean probability vector."""
-    if card.mean_probs is None:
-        raise ValueError("the model card has no mean_probs: PACC needs them")
-    return solve_simplex(card.mean_probs, mean_prob)
-
-
 @dataclass(frozen=True)
 class MixEstimate:
     """One estimate of the four shares with 95% intervals, in ``LABELS`` order."""
 
-    method: str  # raw, prob, acc, pacc
+    method: str  # raw, prob
     share: np.ndarray
     low: np.ndarray
     high: np.ndarray
@@ -129,24 +93,6 @@ def _around(share: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarra
     solution can sit just outside its own bootstrap percentiles)."""
     low, high = _percentiles(draws)
     return np.minimum(low, share), np.maximum(high, share)
-
-
-def _draw_confusions(card: ModelCard, rng: np.random.Generator, b: int) -> np.ndarray:
-    rows = card.confusion.sum(axis=1)
-    m = card.misclassification
-    out = np.empty((b, *m.shape))
-    for i, n in enumerate(rows.astype(int)):
-        out[:, i, :] = rng.multinomial(n, m[i], size=b) / n if n > 0 else m[i]
-    return out
-
-
-def _draw_mean_probs(card: ModelCard, rng: np.random.Generator, b: int) -> np.ndarray:
-    rows = card.confusion.sum(axis=1)
-    out = np.empty((b, *card.mean_probs.shape))
-    for i, n in enumerate(rows):
-        alpha = np.maximum(card.mean_probs[i] * max(n, 1.0), 1e-3)
-        out[:, i, :] = rng.dirichlet(alpha, size=b)
-    return out
 
 
 @dataclass(frozen=True)
@@ -185,46 +131,23 @@ def _draw_doc_means(m: Moments, rng: np.random.Generator, b: int) -> np.ndarray:
     return np.divide(draws, sums, out=np.tile(mean, (b, 1)), where=sums > 0)
 
 
-def estimate_mix(m: Moments, card: ModelCard | None, *, n_boot: int = 200, seed: int = 0,
-                 dev_seed: int = 20260303) -> dict[str, MixEstimate]:
-    """Raw, probability-weighted and (with a card) ACC and PACC mixes of one set of documents.
-
-    Raw intervals are Wilson. The others come from the bootstrap described in the module
-    docstring: documents are redrawn as a multinomial of the predicted counts (ACC) and a normal
-    draw of the mean probability vector from its covariance (PACC, prob); the dev side as above.
-    The dev draws use ``dev_seed``, so two windows estimated alike share them: the classifier's
-    error is common to both, and their difference is paired on it.
-    """
+def estimate_mix(m: Moments, *, n_boot: int = 200, seed: int = 0) -> dict[str, MixEstimate]:
+    """Raw (Wilson) and probability-weighted (normal draws of the mean) shares of one set of documents."""
     from sentiment.insight.stats import wilson
 
     n = m.n
     k = len(LABELS)
-    out: dict[str, MixEstimate] = {}
     if n == 0:
         nan = np.full(k, math.nan)
-        for method in ("raw", "prob") + (("acc", "pacc") if card else ()):
-            out[method] = MixEstimate(method, nan, nan, nan, 0)
-        return out
-    rng, dev_rng = np.random.default_rng(seed), np.random.default_rng(dev_seed)
+        return {method: MixEstimate(method, nan, nan, nan, 0) for method in ("raw", "prob")}
+    rng = np.random.default_rng(seed)
     raw = m.counts / n
     intervals = np.array([wilson(int(c), n) for c in m.counts])
     count_draws = rng.multinomial(n, raw, size=n_boot) / n
-    out["raw"] = MixEstimate("raw", raw, intervals[:, 0], intervals[:, 1], n, count_draws)
     mean_draws = _draw_doc_means(m, rng, n_boot)
     prob = m.prob_sum / n
-    out["prob"] = MixEstimate("prob", prob, *_around(prob, mean_draws), n, mean_draws)
-    if card is None:
-        return out
-    confusions = _draw_confusions(card, dev_rng, n_boot)
-    acc_draws = np.array([solve_simplex(confusions[i], count_draws[i]) for i in range(n_boot)])
-    acc_share = acc(m.counts, card)
-    out["acc"] = MixEstimate("acc", acc_share, *_around(acc_share, acc_draws), n, acc_draws)
-    if card.mean_probs is not None:
-        mps = _draw_mean_probs(card, dev_rng, n_boot)
-        pacc_draws = np.array([solve_simplex(mps[i], mean_draws[i]) for i in range(n_boot)])
-        pacc_share = pacc(prob, card)
-        out["pacc"] = MixEstimate("pacc", pacc_share, *_around(pacc_share, pacc_draws), n, pacc_draws)
-    return out
+    return {"raw": MixEstimate("raw", raw, intervals[:, 0], intervals[:, 1], n, count_draws),
+            "prob": MixEstimate("prob", prob, *_around(prob, mean_draws), n, mean_draws)}
 
 
 def diff_interval(before: MixEstimate, after: MixEstimate) -> tuple[np.ndarray, np.ndarray]:

@@ -8,8 +8,9 @@ SQL is computed here and stored:
 
 - ``event_shift``: chi-square test of the four-label mix before (-7..-1) vs after (0..+6);
 - ``event_effects``: per label, the difference in share with its interval (Newcombe for raw
-  shares, bootstrap for probability-weighted and ACC/PACC-corrected ones) and a z-test;
-- ``adjusted_shares``: every event window's shares by method (raw, prob, acc, pacc);
+  shares, bootstrap for probability-weighted ones, PPI++ for audit-corrected ones) and a z-test;
+- ``adjusted_shares``: every event window's shares by method (raw, prob, and with audit labels
+  ppi: corrected by the audit, from the window's own labels or pooled from all audits);
 - ``spikes``: days that left their rolling baseline, with the reason;
 - ``event_quotes``: representative quotes per event window and stance.
 """
@@ -25,7 +26,9 @@ import pandas as pd
 import pyarrow as pa
 from scipy.stats import chi2_contingency
 
-from sentiment.insight.quantify import ModelCard, Moments, diff_interval, estimate_mix, load_model_card
+from sentiment.classify.audit import AUDIT_ROWS
+from sentiment.insight.ppi import MIN_AUDIT, Audit, PopulationMoments, ShareEstimate, ppi_shares, shift
+from sentiment.insight.quantify import Moments, diff_interval, estimate_mix
 from sentiment.insight.quotes import embed_texts, mmr
 from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
 from sentiment.insight.spikes import SpikeRule, find_spikes
@@ -166,7 +169,32 @@ def moments_from_rows(frame: pd.DataFrame) -> Moments:
     return Moments(counts, sums, outer)
 
 
-def _effect_rows(con: duckdb.DuckDBPyConnection, card: ModelCard | None, *, min_n: int, n_boot: int,
+def window_audits(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, Audit]:
+    """Every audit label with its event windows (one row per label and window it falls in), and
+    all of them as one pooled audit."""
+    audits = con.execute(AUDIT_ROWS).df()
+    pooled = Audit.from_rows(audits["audit_label"].tolist(), audits[[f"p_{a}" for a in LABELS]].to_numpy())
+    placed = con.execute(
+        f"""SELECT e.event_id, w."window", a.* FROM ({AUDIT_ROWS}) a
+            CROSS JOIN events e CROSS JOIN event_window_bounds w
+            WHERE a.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to"""
+    ).df()
+    return placed, pooled
+
+
+def audited_shares(moments: Moments, in_window: pd.DataFrame, pooled: Audit) -> tuple[ShareEstimate, str] | None:
+    """The PPI++ estimate of one window and where its audit came from (``window`` or ``pooled``);
+    ``None`` when there are too few audit labels anywhere."""
+    pop = PopulationMoments(moments.n, moments.prob_sum, np.diag(moments.prob_outer).copy())
+    if len(in_window) >= MIN_AUDIT:
+        own = Audit.from_rows(in_window["audit_label"].tolist(), in_window[[f"p_{a}" for a in LABELS]].to_numpy())
+        return ppi_shares(pop, own, audit_in_population=True), "window"
+    if pooled.n >= MIN_AUDIT and pop.n > 0:
+        return ppi_shares(pop, pooled, audit_in_population=False), "pooled"
+    return None
+
+
+def _effect_rows(con: duckdb.DuckDBPyConnection, *, min_n: int, n_boot: int,
                  model_version: str | None, now) -> tuple[list[dict], list[dict]]:
     """``adjusted_shares`` and ``event_effects`` rows for every event, source ('all' too) and window."""
     windows = con.execute(_WINDOW_MOMENTS).df()
@@ -174,50 +202,66 @@ def _effect_rows(con: duckdb.DuckDBPyConnection, card: ModelCard | None, *, min_
     effects: list[dict] = []
     if windows.empty:
         return shares, effects
+    placed, pooled = window_audits(con)
     groups = {key: frame for key, frame in windows.groupby(["event_id", "source", "window"], sort=True)}
     pairs = sorted({(e, s) for e, s, _ in groups})
     empty = windows.iloc[0:0]
     for event_id, source in pairs:
-        estimates = {}
+        estimates, audited = {}, {}
         for seed, window in enumerate(WINDOWS):
-            est = estimate_mix(moments_from_rows(groups.get((event_id, source, window), empty)), card,
-                               n_boot=n_boot, seed=seed)
+            moments = moments_from_rows(groups.get((event_id, source, window), empty))
+            est = estimate_mix(moments, n_boot=n_boot, seed=seed)
             estimates[window] = est
             n = est["raw"].n
-            for method, mix in est.items():
+            mask = (placed["event_id"] == event_id) & (placed["window"] == window)
+            if source != "all":
+                mask &= placed["source"] == source
+            found = audited_shares(moments, placed[mask], pooled) if n else None
+            if found is not None:
+                audited[window] = found
+            rows = [(method, mix.share, mix.low, mix.high, None, None) for method, mix in est.items()]
+            if found is not None:
+                rows.append(("ppi", found[0].share, found[0].low, found[0].high, found[0].n_audit, found[1]))
+            for method, share, low, high, n_audit, scope in rows:
                 for i, label in enumerate(LABELS):
                     shares.append({
                         "event_id": event_id, "source": source, "window": window, "label": label,
-                        "method": method, "n": n, "share": _nan_to_none(mix.share[i]),
-                        "ci_low": _nan_to_none(mix.low[i]), "ci_high": _nan_to_none(mix.high[i]),
-                        "too_small": n < min_n, "model_version": model_version, "refreshed_at": now})
+                        "method": method, "n": n, "share": _nan_to_none(share[i]),
+                        "ci_low": _nan_to_none(low[i]), "ci_high": _nan_to_none(high[i]),
+                        "too_small": n < min_n, "n_audit": n_audit, "audit_scope": scope,
+                        "model_version": model_version, "refreshed_at": now})
         before, after = estimates[BEFORE], estimates[AFTER]
         nb, na = before["raw"].n, after["raw"].n
         counts_b = np.rint(before["raw"].share * nb) if nb else np.zeros(len(LABELS))
         counts_a = np.rint(after["raw"].share * na) if na else np.zeros(len(LABELS))
         for i, label in enumerate(LABELS):
-            shift = share_shift(label, int(counts_b[i]), nb, int(counts_a[i]), na, min_n=min_n)
+            shift_ = share_shift(label, int(counts_b[i]), nb, int(counts_a[i]), na, min_n=min_n)
             effects.append({
                 "event_id": event_id, "source": source, "label": label, "method": "raw",
-                "n_before": nb, "n_after": na, "share_before": _nan_to_none(shift.share_before),
-                "share_after": _nan_to_none(shift.share_after), "diff": _nan_to_none(shift.diff),
-                "diff_low": _nan_to_none(shift.diff_low), "diff_high": _nan_to_none(shift.diff_high),
-                "p_value": _nan_to_none(shift.p_value), "too_small": shift.too_small,
+                "n_before": nb, "n_after": na, "share_before": _nan_to_none(shift_.share_before),
+                "share_after": _nan_to_none(shift_.share_after), "diff": _nan_to_none(shift_.diff),
+                "diff_low": _nan_to_none(shift_.diff_low), "diff_high": _nan_to_none(shift_.diff_high),
+                "p_value": _nan_to_none(shift_.p_value), "too_small": shift_.too_small,
+                "n_audit_before": None, "n_audit_after": None, "audit_scope": None,
                 "model_version": model_version, "refreshed_at": now})
         if nb == 0 or na == 0:
             continue
-        for method in before:
-            if method == "raw":
-                continue
-            low, high = diff_interval(before[method], after[method])
+        low, high = diff_interval(before["prob"], after["prob"])
+        changes = [("prob", before["prob"].share, after["prob"].share, after["prob"].share - before["prob"].share,
+                    low, high, None, None, None)]
+        if BEFORE in audited and AFTER in audited:
+            (eb, scope_b), (ea, scope_a) = audited[BEFORE], audited[AFTER]
+            diff, low, high = shift(eb, ea)
+            scope = "window" if scope_b == scope_a == "window" else "pooled"
+            changes.append(("ppi", eb.share, ea.share, diff, low, high, eb.n_audit, ea.n_audit, scope))
+        for method, sb, sa, diff, low, high, n_ab, n_aa, scope in changes:
             for i, label in enumerate(LABELS):
                 effects.append({
                     "event_id": event_id, "source": source, "label": label, "method": method,
-                    "n_before": nb, "n_after": na,
-                    "share_before": float(before[method].share[i]), "share_after": float(after[method].share[i]),
-                    "diff": float(after[method].share[i] - before[method].share[i]),
-                    "diff_low": float(low[i]), "diff_high": float(high[i]), "p_value": None,
-                    "too_small": nb < min_n or na < min_n, "model_version": model_version,
+                    "n_before": nb, "n_after": na, "share_before": float(sb[i]), "share_after": float(sa[i]),
+                    "diff": float(diff[i]), "diff_low": float(low[i]), "diff_high": float(high[i]),
+                    "p_value": None, "too_small": nb < min_n or na < min_n, "n_audit_before": n_ab,
+                    "n_audit_after": n_aa, "audit_scope": scope, "model_version": model_version,
                     "refreshed_at": now})
     return shares, effects
 
@@ -317,7 +361,6 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
     k = quotes_per_label or settings.quotes_per_label
     with track_run(con, "trends") as stats, transaction(con):
         model_version = get_meta(con, ACTIVE_MODEL_KEY)
-        card = load_model_card(con)
         now = utcnow()
         con.execute("DELETE FROM stance_day_counts")
         con.execute(_DAY_COUNTS, [model_version, now])
@@ -325,7 +368,7 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
         con.execute(_THREAD_COUNTS, [model_version, now])
         counts = _window_counts(con)
         shift = _shift_rows(counts, min_n=min_n, model_version=model_version, now=now)
-        shares, effects = _effect_rows(con, card, min_n=min_n, n_boot=n_boot,
+        shares, effects = _effect_rows(con, min_n=min_n, n_boot=n_boot,
                                        model_version=model_version, now=now)
         spikes = _spike_rows(con, rule, model_version=model_version, now=now)
         quotes = _quote_rows(con, k=k, model_version=model_version, now=now)
@@ -334,9 +377,10 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
             _replace(con, table, rows)
         stats.n_in = con.execute("SELECT coalesce(sum(n), 0) FROM stance_day_counts").fetchone()[0]
         stats.n_new = len(shift)
+        n_audit = con.execute(f"SELECT count(*) FROM ({AUDIT_ROWS})").fetchone()[0]
         stats.notes["corrected_shares"] = (
-            f"acc/pacc from the card of {card.model_version}" if card else
-            "no active_model_card for the active model: raw and probability-weighted shares only")
+            f"ppi from {n_audit} audit labels" if n_audit >= MIN_AUDIT else
+            f"{n_audit} audit labels (a correction needs {MIN_AUDIT}): model shares, not corrected")
         stats.notes["spikes"] = len(spikes)
     return len(shift)
 
