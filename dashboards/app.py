@@ -93,6 +93,7 @@ else:
         st.caption("Rows marked too_small have a window under "
                    f"{settings.min_window_n} documents: read them as hints, not findings.")
     st.caption(" · ".join(f"**{name}**: {meaning}" for name, meaning in data.METHOD_LEGEND.values()))
+    st.caption(data.audit_summary(con))
     st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Comments")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -149,12 +149,17 @@ def _refresh_trends(settings: Settings, con) -> None:
     rows = refresh_trends(con, min_n=settings.min_window_n)
     spikes, corrected = con.execute(
         "SELECT (SELECT count(*) FROM spikes), "
-        "(SELECT count(*) FROM adjusted_shares WHERE method IN ('acc', 'pacc'))").fetchone()
+        "(SELECT count(DISTINCT (event_id, \"window\")) FROM adjusted_shares WHERE method = 'ppi' AND source = 'all')"
+    ).fetchone()
     console.print(f"trends: shift tests and effect sizes for {rows} event/source pairs, {spikes} spikes "
                   f"({time.perf_counter() - started:.1f}s)")
-    if not corrected:
-        console.print("  no model card for the active model: shares are raw, not corrected for "
-                      "classifier error", style="yellow")
+    if corrected:
+        console.print(f"  {corrected} event windows corrected by the audit (PPI++)")
+    else:
+        from sentiment.classify.model import model_share_caveat
+        from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
+
+        console.print(f"  {model_share_caveat(get_meta(con, ACTIVE_MODEL_KEY))}", style="yellow", markup=False)
 
 
 def _print_event_table(settings: Settings, con) -> None:
@@ -274,6 +279,7 @@ def demo(
     with _open(settings) as con:
         _ingest(settings, con, [seeds])
         _classify(settings, con, settings.demo_classifier)
+        _demo_audit(con, seeds)
         _refresh_trends(settings, con)
         if week is None:
             from sentiment.brief.render import week_name
@@ -287,6 +293,27 @@ def demo(
         console.print(f"database {settings.db}: {counts[0]} documents, {counts[1]} stances, "
                       f"{counts[2]} events ({time.perf_counter() - started:.1f}s)")
         _print_event_table(settings, con)
+
+
+DEMO_AUDIT = 100
+
+
+def _demo_audit(con, seeds: Path) -> None:
+    """A seeded random audit of the demo threads, labelled from the stances they were written to
+    express (``threads/intended_labels.jsonl``), so the demo's brief shows corrected shares."""
+    import json
+
+    from sentiment.classify.audit import audit_from_known_labels
+    from sentiment.records import make_doc_id
+
+    gold_file = seeds / "threads" / "intended_labels.jsonl"
+    if not gold_file.is_file() or con.execute("SELECT count(*) FROM audits").fetchone()[0]:
+        return
+    rows = [json.loads(line) for line in gold_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    known = {make_doc_id(r["source"], r["external_id"]): r["label"] for r in rows}
+    n = audit_from_known_labels(con, DEMO_AUDIT, known, seed=0)
+    console.print(f"audit: {n} demo comments drawn at random and labelled from the threads' intended stances "
+                  f"({gold_file.name}); `sentiment label --audit N` is how you audit your own data.")
 
 
 Preset = Annotated[str, typer.Option("--preset", help="accurate (mpnet) or fast (MiniLM).")]
@@ -407,15 +434,65 @@ _KEYS = {"c": "concern", "s": "skepticism", "p": "support", "n": "neutral"}
 
 
 @app.command()
+def shares(
+    predictions: Annotated[Path, typer.Argument(help="classify-file output (JSONL: id, scores, ...).")],
+    audit: Annotated[Optional[Path], typer.Option(
+        "--audit", help="JSONL of id, label for a uniform random subset of the predictions' ids.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+) -> None:
+    """The four stance shares of a classified file with 95% intervals; with --audit, corrected
+    for the classifier's error (PPI++). Bad input exits 2 and prints no result."""
+    import json
+
+    from sentiment.classify.model import model_share_caveat
+    from sentiment.insight.share_files import ShareInputError, shares_of_files
+
+    try:
+        result = shares_of_files(predictions, audit)
+    except ShareInputError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    est = result.estimate
+    notes = list(est.notes)
+    if not est.corrected:
+        versions = {json.loads(line).get("model_version") for line in predictions.read_text("utf-8").splitlines()
+                    if line.strip()}
+        notes = [model_share_caveat(versions.pop() if len(versions) == 1 else None)] + notes[1:]
+    if as_json:
+        print(json.dumps(result.as_dict()))
+        for note in notes:
+            typer.echo(note, err=True)
+        return
+    method = {"ppi": "PPI++: model probabilities corrected by the audit",
+              "model": "mean model probability, not corrected"}[est.method]
+    table = Table(title=f"stance shares · n {est.n} · n_audit {est.n_audit} · {method}", box=box.SIMPLE)
+    for column in ("stance", "share", "95% interval"):
+        table.add_column(column)
+    for i, label in enumerate(LABELS):
+        table.add_row(label, f"{est.share[i]:.1%}", f"{est.low[i]:.1%}–{est.high[i]:.1%}")
+    console.print(table)
+    for note in notes:
+        console.print(note, style="yellow", markup=False, soft_wrap=True)
+
+
+@app.command()
 def label(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="Stop after this many comments.")] = 20,
     export: Annotated[Optional[Path], typer.Option("--export", help="Write all your labels to this JSONL file and stop.")] = None,
     import_: Annotated[Optional[Path], typer.Option("--import", help="Read labels from this JSONL file and stop.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the random half of the queue.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the random half of the queue (or of the audit draw).")] = 0,
+    audit: Annotated[Optional[int], typer.Option(
+        "--audit", help="Label an audit instead: N comments drawn uniformly at random, to measure the "
+                        "classifier and correct its shares (never trained on).")] = None,
+    event: Annotated[Optional[str], typer.Option(
+        "--event", help="With --audit: draw N from the week before and N from the week after this event.")] = None,
+    since: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="With --audit: from this day.")] = None,
+    until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="With --audit: to this day.")] = None,
 ) -> None:
     """Label stored comments one at a time, half the model's least sure and half drawn at random;
-    `sentiment train` learns from them.
+    `sentiment train` learns from them. With --audit N, label a uniform random audit that
+    corrects the reported shares instead.
 
     Keys: c concern, s skepticism, p support, n neutral, k skip, q quit.
     """
@@ -435,6 +512,13 @@ def label(
                 raise typer.BadParameter(str(exc), param_hint="--import") from None
             console.print(f"imported {result.new} new and {result.updated} changed labels from {import_}")
             return
+        if audit is not None:
+            _label_audit(con, audit, seed=seed, event=event, since=since.date() if since else None,
+                         until=until.date() if until else None)
+            return
+        if event or since or until:
+            raise typer.BadParameter("--event, --since and --until choose an audit's frame: add --audit N",
+                                     param_hint="--audit")
         queue = user_labels.labelling_queue(con, limit, seed=seed)
         if not queue:
             console.print("Nothing to label: run `sentiment classify` first, or every stored comment is labelled.",
@@ -443,22 +527,53 @@ def label(
         n_random = sum(item.why == "random" for item in queue)
         console.print(f"{len(queue)} to label: {len(queue) - n_random} the model is least sure of and "
                       f"{n_random} drawn at random (its confidence ranks real comments only loosely).")
-        done = 0
-        for item in queue:
-            console.rule(f"{item.model_label} {item.confidence:.0%} · {item.why} · {item.doc_id}")
-            if item.thread_title:
-                console.print(f"thread: {item.thread_title}", style="dim", markup=False)
-            console.print(item.text, markup=False)
-            key = typer.prompt("[c]oncern [s]kepticism su[p]port [n]eutral [k] skip [q] quit",
-                               default="k", show_default=False).strip().lower()[:1]
-            if key == "q":
-                break
-            if key in _KEYS:
-                user_labels.save_label(con, item, _KEYS[key])
-                done += 1
-        total = con.execute("SELECT count(*) FROM labels").fetchone()[0]
+        done = _ask_labels(queue, lambda item, label: user_labels.save_label(con, item, label), show_model=True)
+        total = con.execute("SELECT count(*) FROM labels WHERE purpose = 'train'").fetchone()[0]
         console.print(f"labelled {done} comments this session, {total} in all; "
                       "`sentiment train` includes them.")
+
+
+def _ask_labels(queue, save, *, show_model: bool) -> int:
+    """Show each comment and store the key pressed; returns how many were labelled."""
+    done = 0
+    for item in queue:
+        head = f"{item.model_label} {item.confidence:.0%} · {item.why}" if show_model else item.why
+        console.rule(f"{head} · {item.doc_id}")
+        if item.thread_title:
+            console.print(f"thread: {item.thread_title}", style="dim", markup=False)
+        console.print(item.text, markup=False)
+        key = typer.prompt("[c]oncern [s]kepticism su[p]port [n]eutral [k] skip [q] quit",
+                           default="k", show_default=False).strip().lower()[:1]
+        if key == "q":
+            break
+        if key in _KEYS:
+            save(item, _KEYS[key])
+            done += 1
+    return done
+
+
+def _label_audit(con, n: int, *, seed: int, event: str | None, since: date | None, until: date | None) -> None:
+    from sentiment.classify.audit import AuditFrameError, draw_audit, save_audit_label
+
+    try:
+        draw = draw_audit(con, n, seed=seed, event_id=event, since=since, until=until)
+    except AuditFrameError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--audit") from None
+    if draw.resumed:
+        console.print(f"resuming audit {draw.audit_id}: {len(draw.items)} drawn comments still unlabelled "
+                      "(finish it before drawing another, so the sample stays random).")
+    else:
+        console.print(f"audit {draw.audit_id}: {len(draw.items)} comments drawn uniformly at random from "
+                      f"{draw.frame_n} classified ones, in random order. The model's label is hidden; "
+                      "these labels measure the classifier and never train it.")
+    done = _ask_labels(draw.items, lambda item, label: save_audit_label(con, draw.audit_id, item, label),
+                       show_model=False)
+    left = len(draw.items) - done
+    total = con.execute("SELECT count(*) FROM labels WHERE purpose = 'audit'").fetchone()[0]
+    console.print(f"labelled {done} audit comments, {total} in all"
+                  + (f"; {left} still to label (skipped ones stay in the audit: `sentiment label --audit "
+                     f"{n}` asks them again)" if left else "")
+                  + ". `sentiment trends` corrects the shares with them.")
 
 
 @app.command()

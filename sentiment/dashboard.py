@@ -110,10 +110,28 @@ def event_markers(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.
 METHOD_LEGEND: dict[str, tuple[str, str]] = {
     "raw": ("label counts", "share of comments given each label, Newcombe interval"),
     "prob": ("mean probability", "average of the model's probabilities, bootstrap interval"),
-    "acc": ("count corrected (ACC)", "label counts corrected by the authored-dev error rates"),
-    "pacc": ("probability corrected (PACC)", "mean probabilities corrected the same way"),
+    "ppi": ("corrected by the audit (PPI++)",
+            "mean probability plus the random audit's correction, interval from both"),
 }
 """Each ``event_effects.method`` as an analyst reads it: a name and what it is."""
+
+
+def audit_summary(con: duckdb.DuckDBPyConnection) -> str:
+    """The audit state in one line: how many random labels, when, against which model; or how to
+    make one when there is none."""
+    from sentiment.classify.audit import audit_state
+    from sentiment.classify.model import model_share_caveat
+    from sentiment.insight.ppi import MIN_AUDIT
+    from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
+
+    state = audit_state(con)
+    if state.n_classified < MIN_AUDIT:
+        have = f" ({state.n_labelled} audit labels so far; {MIN_AUDIT} are needed)" if state.n_labelled else ""
+        return model_share_caveat(get_meta(con, ACTIVE_MODEL_KEY)) + have
+    when = f"{state.first:%Y-%m-%d}" + (f" to {state.last:%Y-%m-%d}" if state.last.date() != state.first.date() else "")
+    models = ", ".join(state.model_versions) or "an unrecorded model"
+    return (f"Audit: {state.n_labelled} comments labelled at random ({when}), drawn while {models} was active; "
+            "the PPI++ rows are corrected by them.")
 
 
 def before_after(con: duckdb.DuckDBPyConnection, event_id: str | None, sources: list[str],
@@ -133,7 +151,7 @@ def before_after(con: duckdb.DuckDBPyConnection, event_id: str | None, sources: 
            FROM event_effects e JOIN stance_labels l USING (label)
            WHERE event_id = ? AND list_contains(?, source) AND list_contains(?, label)
            ORDER BY source = 'all' DESC, source, l.label_order,
-                    list_position(['raw', 'prob', 'acc', 'pacc'], method)""",
+                    list_position(['raw', 'prob', 'ppi'], method)""",
         [event_id, chosen, labels]).df()
     table["method"] = table["method"].map(lambda m: METHOD_LEGEND.get(m, (m,))[0])
     return table

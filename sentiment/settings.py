@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     """Spikes: days (and baselines) with fewer documents are not judged."""
 
     bootstrap_draws: int = 200
-    """Bootstrap draws for the intervals of classifier-corrected shares (ACC/PACC)."""
+    """Bootstrap draws for the intervals of probability-weighted shares and their changes."""
 
     quotes_per_label: int = 3
     """Representative quotes per stance (per event window, and per week in the brief)."""

@@ -95,9 +95,10 @@ def test_week_helpers():
         parse_week("March")
 
 
-def test_brief_with_a_model_card_shows_corrected_shares_and_measured_quality(con, tmp_path):
+def test_brief_says_shares_are_not_corrected_until_an_audit_exists_and_then_corrects_them(con, tmp_path):
     import json
 
+    from sentiment.classify.audit import draw_audit, save_audit_label
     from sentiment.insight.quantify import MODEL_CARD_KEY
     from sentiment.store.writes import set_meta
 
@@ -109,14 +110,22 @@ def test_brief_with_a_model_card_shows_corrected_shares_and_measured_quality(con
     version = con.execute("SELECT value FROM meta WHERE key = 'active_model_version'").fetchone()[0]
     set_meta(con, MODEL_CARD_KEY, json.dumps({
         "model_version": version, "labels": ["concern", "skepticism", "support", "neutral"],
-        "dev": {"n": 400, "macro_f1": 0.71, "per_label_f1": {"concern": 0.7, "skepticism": 0.6,
-                                                              "support": 0.8, "neutral": 0.74},
-                "confusion": [[70, 15, 5, 10], [20, 60, 5, 15], [3, 5, 85, 7], [10, 10, 5, 75]],
-                "mean_probs": [[0.6, 0.2, 0.05, 0.15], [0.2, 0.55, 0.05, 0.2], [0.05, 0.05, 0.8, 0.1],
-                               [0.1, 0.1, 0.05, 0.75]]}, "ece": 0.041}))
+        "dev": {"n": 400, "macro_f1": 0.71, "per_label_f1": {}, "confusion": [[1, 0, 0, 0]] * 4}, "ece": 0.041}))
     refresh_trends(con, min_n=20)
     md, html = write_brief(build_brief(con, "2026-W10"), tmp_path / "b")
     md, html = md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
-    assert "corrected (PACC)" in md and "corrected (PACC)" in html
-    assert "macro-F1 0.71" in md and "calibration error (ECE) 0.041" in html
-    assert "No model card" not in md
+    for page in (md, html):
+        assert "model shares, not corrected" in page and "sentiment label --audit 100" in page
+        assert "macro-F1 0.25 on real comments" in page  # the baseline's measured real-comment score
+        assert "corrected by the audit (PPI++)</th>" not in page and "| corrected by the audit" not in page
+    assert "macro-F1 0.71" in md and "calibration error (ECE) 0.041" in html  # the authored card, named as such
+    assert "written for the project" in md
+    draw = draw_audit(con, 30, seed=1)
+    for item in draw.items:  # a person who reads "fear" as concern and the rest as support
+        save_audit_label(con, draw.audit_id, item, "concern" if "fear" in item.text else "support")
+    refresh_trends(con, min_n=20)
+    md, html = write_brief(build_brief(con, "2026-W10"), tmp_path / "c")
+    md, html = md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
+    assert "corrected by the audit (PPI++)</th>" in html and "| corrected by the audit (PPI++) |" in md
+    assert "**Audit:** 30 comments labelled at random" in md and f"drawn while `{version}` was active" in md
+    assert "model shares, not corrected" not in md

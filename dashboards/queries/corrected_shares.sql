@@ -1,12 +1,14 @@
--- Each event window's shares over all sources, raw beside probability-weighted and (with a
--- model card) classifier-corrected ACC/PACC, with 95% intervals and the counts behind them.
+-- Each event window's shares over all sources: raw labels beside the model's mean probability
+-- and, where a random audit exists (`sentiment label --audit N`), corrected by it (PPI++), with
+-- 95% intervals, the counts behind them and where the audit labels came from.
 SELECT e.name AS event, a."window", a.label, a.n,
        max(CASE WHEN method = 'raw' THEN round(share, 3) END) AS raw,
        max(CASE WHEN method = 'raw' THEN round(ci_low, 3) || '–' || round(ci_high, 3) END) AS raw_ci,
        max(CASE WHEN method = 'prob' THEN round(share, 3) END) AS prob_weighted,
-       max(CASE WHEN method = 'acc' THEN round(share, 3) END) AS acc,
-       max(CASE WHEN method = 'pacc' THEN round(share, 3) END) AS pacc,
-       max(CASE WHEN method = 'pacc' THEN round(ci_low, 3) || '–' || round(ci_high, 3) END) AS pacc_ci,
+       max(CASE WHEN method = 'ppi' THEN round(share, 3) END) AS ppi,
+       max(CASE WHEN method = 'ppi' THEN round(ci_low, 3) || '–' || round(ci_high, 3) END) AS ppi_ci,
+       max(CASE WHEN method = 'ppi' THEN n_audit END) AS n_audit,
+       max(CASE WHEN method = 'ppi' THEN audit_scope END) AS audit_scope,
        bool_or(too_small) AS too_small
 FROM adjusted_shares a
 JOIN events e USING (event_id)

@@ -68,7 +68,7 @@ def share_over_time(daily: pd.DataFrame, events: list[tuple[str, date]], week: t
 def before_after(rows: list[dict], title: str) -> bytes:
     """Before/after shares per label with 95% intervals. ``rows``: label, method, window,
     share, ci_low, ci_high (one event, 'all' sources)."""
-    methods = [m for m in ("raw", "pacc") if any(r["method"] == m for r in rows)]
+    methods = [m for m in ("raw", "ppi") if any(r["method"] == m for r in rows)]
     fig, axes = plt.subplots(1, len(methods), figsize=(4.2 * len(methods), 3), sharey=True, squeeze=False)
     for ax, method in zip(axes[0], methods):
         for j, window in enumerate(("-7..-1", "0..+6")):
@@ -82,7 +82,7 @@ def before_after(rows: list[dict], title: str) -> bytes:
                             fmt="o" if j else "s", color=COLORS[label], mfc="white" if j == 0 else COLORS[label],
                             capsize=3)
         ax.set_xticks(range(len(LABELS)), LABELS, fontsize=8)
-        ax.set_title({"raw": "classifier labels (Wilson)", "pacc": "corrected, PACC (bootstrap)"}[method],
+        ax.set_title({"raw": "classifier labels (Wilson)", "ppi": "corrected by the audit (PPI++)"}[method],
                      fontsize=9)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.grid(axis="y", alpha=0.3)

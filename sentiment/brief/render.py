@@ -19,12 +19,16 @@ import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from sentiment.brief import charts
+from sentiment.classify.audit import AuditState, audit_state
+from sentiment.classify.model import model_share_caveat
+from sentiment.insight.ppi import MIN_AUDIT
 from sentiment.insight.quantify import ModelCard, Moments, estimate_mix, load_model_card
 from sentiment.insight.quotes import representative_quotes
 from sentiment.settings import LABELS, get_settings
 from sentiment.insight.stats import newcombe_diff
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
-from sentiment.insight.trends import AFTER, BEFORE, MOMENT_COLUMNS, event_window_table, moments_from_rows, wilson
+from sentiment.insight.trends import (AFTER, BEFORE, MOMENT_COLUMNS, audited_shares, event_window_table,
+                                      moments_from_rows, wilson, window_audits)
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 COLORS = charts.COLORS
@@ -80,6 +84,7 @@ class Brief:
     charts: dict[str, bytes]  # file stem suffix -> PNG
     change_intervals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     corrected: dict[str, dict] = field(default_factory=dict)  # method -> label -> share/low/high
+    audit: dict = field(default_factory=dict)  # the audit state (see _audit_info)
     card: dict | None = None
     spikes: list[dict] = field(default_factory=list)
     min_n: int = 20
@@ -133,8 +138,7 @@ def _headline(effects: dict[str, dict[str, dict]], min_n: int) -> dict:
         return {"too_small": True,
                 "text": f"Too small to read: n = {nb} before and {na} after (under {min_n} on a side); "
                         f"no shift is reported."}
-    corrected = effects.get("pacc") or effects.get("acc") or {}
-    method = "PACC" if effects.get("pacc") else "ACC"
+    corrected = effects.get("ppi") or {}
     moved, phrases = [], []
     for label in LABELS:
         r = raw.get(label)
@@ -149,7 +153,7 @@ def _headline(effects: dict[str, dict[str, dict]], min_n: int) -> dict:
                   f"p = {r['p_value']:.2g})")
         c = corrected.get(label)
         if c is not None:
-            phrase += (f"; corrected for classifier error ({method}): {_fmt_pp(c['diff'])} "
+            phrase += (f"; corrected by the audit (PPI++): {_fmt_pp(c['diff'])} "
                        f"({_fmt_pp(c['diff_low'])} to {_fmt_pp(c['diff_high'])})")
         phrases.append(phrase)
     if not phrases:
@@ -186,7 +190,8 @@ def _events(con: duckdb.DuckDBPyConnection, start: date, end: date, min_n: int) 
         effects: dict[str, dict[str, dict]] = {}
         for row in con.execute(
                 """SELECT method, label, n_before, n_after, share_before, share_after, diff, diff_low,
-                          diff_high, p_value, too_small FROM event_effects
+                          diff_high, p_value, too_small, n_audit_before, n_audit_after, audit_scope
+                   FROM event_effects
                    WHERE event_id = ? AND source = 'all'""", [event_id]).df().to_dict("records"):
             clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             effects.setdefault(row["method"], {})[row["label"]] = clean
@@ -226,18 +231,26 @@ def _week_moments(con: duckdb.DuckDBPyConnection, start: date, end: date) -> Mom
     return moments_from_rows(frame)
 
 
-def _corrected(con: duckdb.DuckDBPyConnection, start: date, end: date, card: ModelCard | None,
-               n_boot: int) -> dict[str, dict]:
-    """The week's shares by the other methods (prob, and with a card acc and pacc)."""
+def _corrected(con: duckdb.DuckDBPyConnection, start: date, end: date, n_boot: int) -> dict[str, dict]:
+    """The week's probability-weighted shares and, with enough audit labels, PPI++-corrected ones
+    (from the week's own audit labels, else pooled from every audit)."""
     moments = _week_moments(con, start, end)
     if moments.n == 0:
         return {}
-    out = {}
-    for method, est in estimate_mix(moments, card, n_boot=n_boot).items():
-        if method == "raw":
-            continue
-        out[method] = {label: {"share": float(est.share[i]), "low": float(est.low[i]),
-                               "high": float(est.high[i])} for i, label in enumerate(LABELS)}
+    out: dict[str, dict] = {}
+    prob = estimate_mix(moments, n_boot=n_boot)["prob"]
+    out["prob"] = {label: {"share": float(prob.share[i]), "low": float(prob.low[i]),
+                           "high": float(prob.high[i])} for i, label in enumerate(LABELS)}
+    _, pooled = window_audits(con)
+    audits = con.execute("SELECT DISTINCT l.id, l.label, c.p_concern, c.p_skepticism, c.p_support, c.p_neutral "
+                         "FROM labels l JOIN classified_documents c ON c.doc_id = l.id "
+                         "WHERE l.purpose = 'audit' AND c.day BETWEEN ? AND ?", [start, end]).df()
+    found = audited_shares(moments, audits.rename(columns={"label": "audit_label"}), pooled)
+    if found is not None:
+        est, scope = found
+        out["ppi"] = {label: {"share": float(est.share[i]), "low": float(est.low[i]), "high": float(est.high[i])}
+                      for i, label in enumerate(LABELS)}
+        out["ppi_info"] = {"n_audit": est.n_audit, "scope": scope, "notes": list(est.notes)}
     return out
 
 
@@ -245,8 +258,18 @@ def _card_info(card: ModelCard | None) -> dict | None:
     if card is None:
         return None
     return {"model_version": card.model_version, "dev_n": card.dev_n, "macro_f1": card.macro_f1,
-            "per_label_f1": card.per_label_f1, "ece": card.ece,
-            "pacc": card.mean_probs is not None}
+            "per_label_f1": card.per_label_f1, "ece": card.ece}
+
+
+def _audit_info(con: duckdb.DuckDBPyConnection, model_version: str | None) -> dict:
+    """The audit state in words: how many labels, when, against which model, from whom."""
+    state: AuditState = audit_state(con)
+    sources = dict(con.execute(
+        "SELECT source, count(*) FROM labels WHERE purpose = 'audit' GROUP BY source").fetchall())
+    return {"n": state.n_labelled, "n_classified": state.n_classified, "first": state.first,
+            "last": state.last, "models": list(state.model_versions), "sources": sources,
+            "enough": state.n_classified >= MIN_AUDIT, "min": MIN_AUDIT,
+            "caveat": model_share_caveat(model_version)}
 
 
 def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
@@ -283,14 +306,16 @@ def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
         """SELECT day, source, metric, reason FROM spikes WHERE day BETWEEN ? AND ?
            ORDER BY day, source = 'all' DESC, source, metric""", [start, end]).fetchall()]
     card = load_model_card(con)
+    model_version = get_meta(con, ACTIVE_MODEL_KEY)
     events, pngs = _events(con, start, end, settings.min_window_n)
     pngs["share"] = _share_chart(con, start, end)
     return Brief(
         week=week, start=start, end=end, previous_week=week_name(prev_start),
-        model_version=get_meta(con, ACTIVE_MODEL_KEY), mix=mix, previous_mix=previous,
+        model_version=model_version, mix=mix, previous_mix=previous,
         changes=changes, change_intervals=intervals, sources=sources, events=events,
         quotes=_quotes(con, start, end, settings.quotes_per_label), charts=pngs,
-        corrected=_corrected(con, start, end, card, settings.bootstrap_draws), card=_card_info(card),
+        corrected=_corrected(con, start, end, settings.bootstrap_draws), card=_card_info(card),
+        audit=_audit_info(con, model_version),
         spikes=spikes, min_n=settings.min_window_n, totals=totals,
     )
 

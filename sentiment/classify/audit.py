@@ -51,8 +51,9 @@ def _pending(con: duckdb.DuckDBPyConnection) -> AuditDraw | None:
     """The newest audit with drawn documents not yet labelled, if any."""
     row = con.execute(
         """SELECT a.audit_id, a.frame_n FROM audits a
-           WHERE EXISTS (SELECT 1 FROM audit_items i WHERE i.audit_id = a.audit_id
-                         AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = i.doc_id))
+           WHERE EXISTS (SELECT 1 FROM audit_items i JOIN classified_documents c USING (doc_id)
+                         WHERE i.audit_id = a.audit_id
+                           AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.id = i.doc_id))
            ORDER BY a.drawn_at DESC, a.audit_id DESC LIMIT 1"""
     ).fetchone()
     if row is None:
@@ -110,13 +111,32 @@ def draw_audit(con: duckdb.DuckDBPyConnection, n: int, *, seed: int = 0, event_i
     return AuditDraw(audit_id, frame_n, items)
 
 
-def save_audit_label(con: duckdb.DuckDBPyConnection, audit_id: str, item: QueueItem, label: str) -> None:
-    """Store a person's label for an audited comment (``purpose = 'audit'``)."""
+def save_audit_label(con: duckdb.DuckDBPyConnection, audit_id: str, item: QueueItem, label: str,
+                     *, source: str = "user") -> None:
+    """Store a label for an audited comment (``purpose = 'audit'``); ``source`` says who gave it."""
     con.execute(
         "INSERT OR REPLACE INTO labels (id, text, thread_title, label, source, labelled_at, purpose, audit_id) "
-        "VALUES (?, ?, ?, ?, 'user', ?, 'audit', ?)",
-        [item.doc_id, item.text, item.thread_title, label, utcnow(), audit_id],
+        "VALUES (?, ?, ?, ?, ?, ?, 'audit', ?)",
+        [item.doc_id, item.text, item.thread_title, label, source, utcnow(), audit_id],
     )
+
+
+def audit_from_known_labels(con: duckdb.DuckDBPyConnection, n: int, known: dict[str, str], *, seed: int = 0,
+                            source: str = "intended") -> int:
+    """Draw an audit of ``n`` and label it from ``known`` (doc_id → label) instead of a person:
+    the demo's audit, labelled from the stances its threads were written to express. Returns
+    the labels stored; drawn comments without a known label stay unlabelled."""
+    draw = draw_audit(con, n, seed=seed, resume=False)
+    stored = 0
+    for item in draw.items:
+        if item.doc_id in known:
+            save_audit_label(con, draw.audit_id, item, known[item.doc_id], source=source)
+            stored += 1
+    # drawn comments nobody can label are dropped from the draw, so no audit is left pending
+    con.execute("DELETE FROM audit_items WHERE audit_id = ? AND doc_id NOT IN "
+                "(SELECT id FROM labels WHERE audit_id = ?)", [draw.audit_id, draw.audit_id])
+    con.execute("UPDATE audits SET n_drawn = ? WHERE audit_id = ?", [stored, draw.audit_id])
+    return stored
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,31 @@ _REGISTRY: dict[str, Callable[..., Classifier]] = {
 }
 
 
+REAL_COMMENT_MACRO_F1: dict[str, float] = {"ensemble": 0.543, "accurate": 0.499, "fast": 0.444, "baseline": 0.252}
+"""Macro-F1 on real forum comments (``../shared/real-dev``, 176 comments, one training seed), as
+``benchmarks/classifier.py`` printed it and the README's "The classifier" quotes it."""
+
+
+def classifier_name(model_version: str | None) -> str | None:
+    """The registered classifier a stored ``model_version`` came from, if it is one of ours."""
+    if not model_version:
+        return None
+    if model_version.startswith("ensemble("):
+        return "ensemble"
+    head = model_version.split("-", 1)[0]
+    return head if head in _REGISTRY else None
+
+
+def model_share_caveat(model_version: str | None) -> str:
+    """One line for shares no audit corrects: what they are, how good the model is, what fixes it."""
+    name = classifier_name(model_version)
+    f1 = REAL_COMMENT_MACRO_F1.get(name or "")
+    quality = (f"the {name} classifier scores macro-F1 {f1:.2f} on real comments (README, The classifier)"
+               if f1 is not None else "this classifier has no measured real-comment score")
+    return (f"model shares, not corrected: {quality}; label a random audit with "
+            "`sentiment label --audit 100` to correct them")
+
+
 def available_classifiers() -> list[str]:
     return sorted(_REGISTRY)
 

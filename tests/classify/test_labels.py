@@ -22,6 +22,7 @@ def test_label_mixes_least_certain_and_random_and_stores_keys(tmp_path):
     with connect(db) as con:
         unsure = [r[0] for r in con.execute(
             "SELECT doc_id FROM classified_documents WHERE length(trim(text)) > 0 "
+            "AND doc_id NOT IN (SELECT id FROM labels) "  # the demo's audit is labelled already
             "ORDER BY confidence, doc_id LIMIT 4").fetchall()]
         queue = user_labels.labelling_queue(con, 4, seed=7)
         assert queue == user_labels.labelling_queue(con, 4, seed=7)  # seeded
@@ -36,7 +37,7 @@ def test_label_mixes_least_certain_and_random_and_stores_keys(tmp_path):
     assert "2 the model is least sure of and 2 drawn at random" in result.output
     assert "labelled 2 comments this session, 2 in all" in result.output
     with connect(db) as con:
-        stored = dict(con.execute("SELECT id, label FROM labels").fetchall())
+        stored = dict(con.execute("SELECT id, label FROM labels WHERE purpose = 'train'").fetchall())
         assert stored == {queue[0].doc_id: "concern", queue[2].doc_id: "support"}
         assert {e.label for e in user_examples(con)} == {"concern", "support"}
     # A second session skips what is labelled.
@@ -49,7 +50,8 @@ def test_random_half_of_the_queue_is_uniform(tmp_path):
     db = tmp_path / "u.duckdb"
     _demo_db(db)
     with connect(db) as con:
-        pool = con.execute("SELECT count(*) FROM classified_documents WHERE length(trim(text)) > 0").fetchone()[0]
+        pool = con.execute("SELECT count(*) FROM classified_documents WHERE length(trim(text)) > 0 "
+                           "AND doc_id NOT IN (SELECT id FROM labels)").fetchone()[0]
         counts = {}
         for seed in range(300):
             for item in user_labels.uniform_sample(con, 5, seed):
@@ -64,16 +66,24 @@ def test_labels_export_and_import_round_trip(tmp_path):
     _demo_db(db)
     CliRunner().invoke(app, ["--db", str(db), "label", "--limit", "3"], input="s\nn\np\n")
     out = tmp_path / "labels.jsonl"
+    with connect(db) as con:
+        n_audit = con.execute("SELECT count(*) FROM labels WHERE purpose = 'audit'").fetchone()[0]
+    assert n_audit > 0  # the demo's audit
     result = CliRunner().invoke(app, ["--db", str(db), "label", "--export", str(out)])
-    assert "exported 3 labels" in result.output
+    assert f"exported {3 + n_audit} labels" in result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["label"] for r in rows] and all(r["text"] and r["source"] == "user" for r in rows)
+    assert all(r["text"] and r["label"] for r in rows)
+    train = [r for r in rows if r["purpose"] == "train"]
+    assert len(train) == 3 and all(r["source"] == "user" for r in train)
+    assert all(r["audit_id"].startswith("audit-") for r in rows if r["purpose"] == "audit")
     first = CliRunner().invoke(app, ["--db", str(other), "label", "--import", str(out)])
-    assert "imported 3 new and 0 changed" in first.output
+    assert f"imported {3 + n_audit} new and 0 changed" in first.output
     second = CliRunner().invoke(app, ["--db", str(other), "label", "--import", str(out)])
     assert "imported 0 new and 0 changed" in second.output
     with connect(other) as con:
-        assert con.execute("SELECT count(*) FROM labels").fetchone()[0] == 3
+        assert con.execute("SELECT purpose, count(*) FROM labels GROUP BY ALL ORDER BY 1").fetchall() == [
+            ("audit", n_audit), ("train", 3)]
+        assert len(user_examples(con)) == 3  # audit labels never train a model
 
 
 def test_a_bad_import_file_stores_nothing(tmp_path):
