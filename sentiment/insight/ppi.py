@@ -177,9 +177,13 @@ def ppi_shares(pop: PopulationMoments, audit: Audit, *, audit_in_population: boo
         if rest == 0:
             share, se, lam = y.mean(0), np.zeros(len(LABELS)), np.zeros(len(LABELS))
         else:
-            theta, se_rest, lam = _ppi_mean(y, f, pop.prob_sum - f.sum(0), pop.prob_sq_sum - (f * f).sum(0), rest)
+            theta, _, lam = _ppi_mean(y, f, pop.prob_sum - f.sum(0), pop.prob_sq_sum - (f * f).sum(0), rest)
             share = (y.sum(0) + rest * theta) / big_n
-            se = se_rest * rest / big_n
+            # The rest's probabilities are known exactly; what is random is which documents the
+            # audit drew, so the error is mean_audit(r) − mean_rest(r) for r = y − λf, whose
+            # variance under sampling without replacement is S²_r (1/n + 1/rest).
+            var_r = (y - lam * f).var(0, ddof=1) if n > 1 else np.zeros(len(LABELS))
+            se = np.sqrt(var_r * (1 / n + 1 / rest)) * rest / big_n
     else:
         share, se, lam = _ppi_mean(y, f, pop.prob_sum, pop.prob_sq_sum, big_n)
     low, high = _effective_wilson(share, se)

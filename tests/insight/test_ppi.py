@@ -128,3 +128,18 @@ def test_an_audit_larger_than_its_population_is_an_error():
     probs = np.full((5, K), 0.25)
     with pytest.raises(ValueError, match="larger than the population"):
         ppi_shares(PopulationMoments.from_probs(probs), Audit(np.zeros(12, dtype=int), np.full((12, K), 0.25)))
+
+
+def test_a_large_audit_of_a_small_population_still_covers():
+    """An audit of a third of the documents (real-dev's 60 of 176): the finite-population variance
+    must hold coverage where the infinite-population one would be too narrow."""
+    rng = np.random.default_rng(9)
+    truth, probs = _population(rng, 176, [0.3, 0.25, 0.14, 0.31], 0.5)
+    true_share = np.bincount(truth, minlength=K) / len(truth)
+    pop = PopulationMoments.from_probs(probs)
+    covered, draws = np.zeros(K), 400
+    for _ in range(draws):
+        pick = rng.choice(176, size=60, replace=False)
+        est = ppi_shares(pop, Audit(truth[pick], probs[pick]))
+        covered += (est.low <= true_share) & (true_share <= est.high)
+    assert (covered / draws).mean() >= 0.93
