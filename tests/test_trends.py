@@ -220,3 +220,22 @@ def test_stored_interval_covers_a_known_generated_shift(con):
            WHERE source = 'all' AND label = 'concern' AND method = 'raw'""").fetchone()
     assert low <= 0.25 <= high and low > 0 and not too_small
     assert abs(diff - 0.25) < 0.1
+
+
+def test_thread_mix_says_when_before_and_after_are_different_crowds(con):
+    from sentiment.insight.trends import overlapping_events, thread_mix
+
+    _store(con, {-3: ["support"] * 30, 0: ["concern"] * 30})
+    con.execute("UPDATE documents SET thread_id = 'hn:2' WHERE created_at >= '2026-03-03'")
+    mix = thread_mix(con, "exit", min_n=20)
+    assert mix.different_crowds and mix.n_shared_threads == 0 and mix.within == []
+    assert mix.shared_before == 0 and [r["n"] for r in mix.top["-7..-1"]] == [30]
+    con.execute("UPDATE documents SET thread_id = 'hn:1'")
+    same = thread_mix(con, "exit", min_n=20)
+    assert not same.different_crowds and same.n_shared_threads == 1
+    concern = next(w for w in same.within if w.label == "concern")
+    assert concern.diff == pytest.approx(1.0)
+    assert overlapping_events(con) == {}
+    upsert_events(con, [Event("next", "A day later", datetime(2026, 3, 4).date()),
+                        Event("far", "A month later", datetime(2026, 4, 10).date())])
+    assert overlapping_events(con) == {"exit": ["A day later"], "next": ["Lead exits"]}

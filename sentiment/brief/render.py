@@ -28,7 +28,8 @@ from sentiment.settings import LABELS, get_settings
 from sentiment.insight.stats import newcombe_diff
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
 from sentiment.insight.trends import (AFTER, BEFORE, MOMENT_COLUMNS, audited_shares, event_window_table,
-                                      moments_from_rows, wilson, window_audits)
+                                      moments_from_rows, overlapping_events, thread_mix, wilson,
+                                      window_audits)
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 COLORS = charts.COLORS
@@ -173,6 +174,7 @@ def _events(con: duckdb.DuckDBPyConnection, start: date, end: date, min_n: int) 
         """SELECT event_id, n_before, n_after, p_value, small_sample, largest_change_label,
                   largest_change_pp FROM event_shift WHERE source = 'all'""").fetchall()}
     events, pngs = [], {}
+    overlaps = overlapping_events(con)
     for event_id, group in table.groupby("event_id", sort=False):
         occurred = group["occurred_at"].iloc[0]
         occurred = occurred.date() if hasattr(occurred, "date") else occurred
@@ -203,7 +205,14 @@ def _events(con: duckdb.DuckDBPyConnection, start: date, end: date, min_n: int) 
         if adjusted:
             pngs[key] = charts.before_after(adjusted, str(group["event"].iloc[0]))
         shift = shifts.get(event_id)
+        mix = thread_mix(con, event_id, min_n=min_n)
         events.append({
+            "threads": {"top": mix.top, "shared_before": mix.shared_before, "shared_after": mix.shared_after,
+                        "different_crowds": mix.different_crowds, "n_shared": mix.n_shared_threads,
+                        "within": [w for w in mix.within if not w.too_small]
+                                  if mix.within and not mix.within[0].too_small else [],
+                        "within_n": (mix.within[0].n_before, mix.within[0].n_after) if mix.within else (0, 0)},
+            "overlaps": overlaps.get(event_id, []),
             "event_id": event_id, "name": group["event"].iloc[0], "occurred_at": occurred,
             "windows": windows, "effects": effects, "headline": _headline(effects, min_n),
             "chart": key if adjusted else None,

@@ -403,3 +403,64 @@ def event_shift_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """SELECT s.*, e.name AS event FROM event_shift s JOIN events e USING (event_id)
            ORDER BY e.occurred_at, s.event_id, s.source <> 'all', s.source"""
     ).df()
+
+
+@dataclass(frozen=True)
+class ThreadMix:
+    """Where one event's before and after comments come from, and the shift within shared threads."""
+
+    top: dict[str, list[dict]]
+    """Per window (before, after): the top threads with ``thread_title``, ``n`` and ``share``."""
+    shared_before: float
+    """Share of the before window's comments in threads that also have comments after."""
+    shared_after: float
+    different_crowds: bool
+    """Most comments on each side come from threads the other side lacks."""
+    within: list  # ShareShift per label, over the threads present on both sides ([] when none)
+    n_shared_threads: int
+
+
+def thread_mix(con: duckdb.DuckDBPyConnection, event_id: str, *, min_n: int, top: int = 3) -> ThreadMix:
+    """The event's thread mix before and after, and the before → after shift within threads
+    present on both sides (so a change is not just a different crowd arriving)."""
+    rows = con.execute(
+        """SELECT "window", thread_id, thread_title, n, share, rank FROM event_window_threads
+           WHERE event_id = ? AND "window" IN (?, ?) ORDER BY "window", rank""",
+        [event_id, BEFORE, AFTER]).df()
+    sides = {w: rows[rows["window"] == w] for w in (BEFORE, AFTER)}
+    threads = {w: set(frame["thread_id"]) for w, frame in sides.items()}
+    both = threads[BEFORE] & threads[AFTER]
+
+    def shared(w: str) -> float:
+        frame = sides[w]
+        return float(frame[frame["thread_id"].isin(both)]["n"].sum() / frame["n"].sum()) if len(frame) else 0.0
+
+    top_rows = {w: [{"thread_title": r.thread_title or r.thread_id, "n": int(r.n), "share": float(r.share)}
+                    for r in frame.head(top).itertuples()] for w, frame in sides.items()}
+    within = []
+    if both:
+        counts = con.execute(
+            """SELECT w."window", c.label, count(*) FROM events e
+               JOIN event_window_bounds w ON w."window" IN (?, ?)
+               JOIN classified_documents c ON c.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+               WHERE e.event_id = ? AND list_contains(?, c.thread_id) GROUP BY ALL""",
+            [BEFORE, AFTER, event_id, sorted(both)]).fetchall()
+        by = {(w, lab): int(n) for w, lab, n in counts}
+        nb = sum(v for (w, _), v in by.items() if w == BEFORE)
+        na = sum(v for (w, _), v in by.items() if w == AFTER)
+        within = [share_shift(lab, by.get((BEFORE, lab), 0), nb, by.get((AFTER, lab), 0), na, min_n=min_n)
+                  for lab in LABELS]
+    sb, sa = shared(BEFORE), shared(AFTER)
+    return ThreadMix(top_rows, sb, sa, bool(len(sides[BEFORE]) and len(sides[AFTER]) and sb < 0.5 and sa < 0.5),
+                     within, len(both))
+
+
+def overlapping_events(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Per event, the other events whose before/after windows overlap its own (within 13 days)."""
+    out: dict[str, list[str]] = {}
+    for a, name_b in con.execute(
+            """SELECT a.event_id, b.name FROM events a JOIN events b
+               ON a.event_id <> b.event_id AND abs(a.occurred_at - b.occurred_at) <= 13
+               ORDER BY a.event_id, b.occurred_at, b.name""").fetchall():
+        out.setdefault(a, []).append(name_b)
+    return out

@@ -143,3 +143,19 @@ GROUP BY week_start, source, label, label_order;
 CREATE OR REPLACE VIEW event_quotes_text AS
 SELECT event_id, "window", label, rank, confidence, source, created_at, text, url, thread_title, doc_id
 FROM event_quotes;
+
+-- Which threads each event window's comments come from (live, from classified_documents): a
+-- before/after shift between windows dominated by different threads compares different crowds.
+CREATE OR REPLACE VIEW event_window_threads AS
+WITH t AS (
+    SELECT e.event_id, w."window", w.window_order, c.thread_id, count(*) AS n
+    FROM events e
+    CROSS JOIN event_window_bounds w
+    JOIN classified_documents c ON c.day BETWEEN e.occurred_at + w.day_from AND e.occurred_at + w.day_to
+    GROUP BY ALL
+)
+SELECT t.event_id, t."window", t.thread_id, r.title AS thread_title, t.n,
+       t.n / sum(t.n) OVER (PARTITION BY t.event_id, t."window") AS share,
+       row_number() OVER (PARTITION BY t.event_id, t."window" ORDER BY t.n DESC, t.thread_id) AS rank,
+       t.window_order
+FROM t LEFT JOIN documents r ON r.doc_id = t.thread_id;
