@@ -29,6 +29,8 @@ class Preset:
     warmup: float = 0.1
     weight_decay: float = 0.01
     label_smoothing: float = 0.05
+    class_weights: bool = True
+    """Weigh the loss by (the square root of) inverse label frequency."""
     distill_weight: float = 0.0
     """Share of the loss that matches the ``accurate`` model's probabilities, when available."""
 
@@ -39,7 +41,7 @@ PRESETS: dict[str, Preset] = {
         max_length=128, freeze_layers=8,
     ),
     "fast": Preset(
-        name="fast", encoder="minilm", learning_rate=1.2e-4, epochs=5, batch_size=16,
+        name="fast", encoder="minilm", learning_rate=1.2e-4, epochs=3, batch_size=16,
         max_length=128, freeze_layers=2, distill_weight=0.5,
     ),
 }

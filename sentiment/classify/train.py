@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -137,24 +137,34 @@ def torch_logits(model, tokenizer, examples: Sequence[Example], max_length: int,
     return out
 
 
-def train(
+@dataclass
+class FineTuned:
+    """A fine-tuned torch model with what the model card needs to know about its run."""
+
+    model: object
+    tokenizer: object
+    version: str
+    digest: str
+    n_distilled: int
+    final_train_loss: float | None
+    train_seconds: float
+
+
+def fine_tune(
     preset: Preset,
     train_examples: Sequence[Example],
-    dev_examples: Sequence[Example],
-    target: Path,
     *,
     cache: Path,
     threads: int,
     teacher: dict[str, list[float]] | None = None,
     on_progress: ProgressFn | None = None,
-) -> dict:
-    """Train ``preset`` and write the model folder at ``target``; returns the model card.
+) -> FineTuned:
+    """Fine-tune ``preset``'s encoder on ``train_examples`` (title-paired) and return the torch model.
 
     ``teacher`` maps example ids to another model's probabilities; with ``distill_weight`` > 0
     those examples also learn to match them (knowledge distillation).
     """
     import torch
-    import transformers
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     quiet_libraries()
@@ -163,7 +173,6 @@ def train(
     torch.set_num_threads(threads)
     _seed_everything(preset.seed)
     digest = data_hash(train_examples)
-    version = model_version(preset, digest)
 
     base = encoder_path(preset.encoder, cache, report)
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -183,7 +192,7 @@ def train(
                 soft[i] = teacher[ex.id]
                 has_soft[i] = True
     ce = torch.nn.CrossEntropyLoss(
-        weight=torch.tensor(_class_weights(gold), dtype=torch.float32),
+        weight=torch.tensor(_class_weights(gold), dtype=torch.float32) if preset.class_weights else None,
         label_smoothing=preset.label_smoothing, reduction="none",
     )
 
@@ -231,7 +240,31 @@ def train(
     if prefix is not None:
         prefix.restore()
         del states
-    train_seconds = time.perf_counter() - started
+    model.eval()
+    return FineTuned(model, tokenizer, model_version(preset, digest), digest, int(has_soft.sum()),
+                     float(np.mean(losses[-20:])) if losses else None, time.perf_counter() - started)
+
+
+def train(
+    preset: Preset,
+    train_examples: Sequence[Example],
+    dev_examples: Sequence[Example],
+    target: Path,
+    *,
+    cache: Path,
+    threads: int,
+    teacher: dict[str, list[float]] | None = None,
+    on_progress: ProgressFn | None = None,
+) -> dict:
+    """Train ``preset`` and write the model folder at ``target``; returns the model card."""
+    import torch
+    import transformers
+
+    report = on_progress or (lambda phase, done, total: None)
+    tuned = fine_tune(preset, train_examples, cache=cache, threads=threads, teacher=teacher,
+                      on_progress=on_progress)
+    model, tokenizer, version, digest = tuned.model, tuned.tokenizer, tuned.version, tuned.digest
+    train_seconds = tuned.train_seconds
 
     report("evaluate", 0, 1)
     dev_logits = torch_logits(model, tokenizer, dev_examples, preset.max_length)
@@ -274,9 +307,9 @@ def train(
             "train_label_counts": dict(Counter(e.label for e in train_examples)),
             "train_sources": dict(Counter(e.source for e in train_examples)),
             "n_events_train": len({e.event for e in train_examples if e.event}),
-            "n_distilled": int(has_soft.sum()),
+            "n_distilled": tuned.n_distilled,
             "hyperparameters": asdict(preset),
-            "final_train_loss": float(np.mean(losses[-20:])) if losses else None,
+            "final_train_loss": tuned.final_train_loss,
             "train_seconds": round(train_seconds, 1),
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "threads": threads,
