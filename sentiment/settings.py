@@ -133,6 +133,17 @@ class Settings(BaseSettings):
     """Level of the command line's log on stderr. ``INFO`` adds a line per committed unit of work
     (ingested file, dump batch, classification batch), so a watcher can tell how far a run got."""
 
+    flow_retries: int = 3
+    """Prefect retries of a collect task that failed or left items uncollected (each retry runs the
+    collector again, which retries the failed items first)."""
+
+    flow_retry_delay_seconds: float = 10.0
+    """First pause before a collect task's retry; doubled each time (10 s, 20 s, 40 s ± jitter)."""
+
+    reader_wait: float = 5.0
+    """Seconds a reader (dashboard, brief, ``connect(..., read_only=True)``) waits for a busy
+    database before saying so in one line; readers never wait ``lock_timeout``."""
+
     sources: Path = Path("sentiment.toml")
     """The collect flow's sources: one table array per kind (see sentiment.toml)."""
 
