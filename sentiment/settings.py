@@ -87,9 +87,9 @@ class Settings(BaseSettings):
     """Representative quotes per stance (per event window, and per week in the brief)."""
 
     dashboard_db: Path | None = None
-    """Database the dashboard reads. Unset: it copies ``db`` to a temporary snapshot and opens
-    that read-only, so it never holds a lock a running flow needs. Point it at a published
-    read-only copy when the orchestration provides one."""
+    """Database the dashboard reads. Unset: the published read copy of ``db`` (``*.read.duckdb``).
+    Set to a published copy, it opens that file read-only as it is (no lock, no publishing);
+    a busy or missing file is a one-line error within ``reader_wait`` seconds."""
 
     # --- collectors (sentiment collect ...) ---
     reddit_site: str = "sentiment"
