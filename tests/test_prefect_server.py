@@ -330,8 +330,10 @@ async def main():
     async with get_client() as client:
         flows = await client.read_flow_runs()
         tasks = await client.read_task_runs()
+        logs = await client.read_logs()
     print(json.dumps({"flows": [[str(f.id), f.name, f.state_type.value] for f in flows],
-                      "tasks": [[t.name, t.state_type.value, t.run_count, str(t.flow_run_id)] for t in tasks]}))
+                      "tasks": [[t.name, t.state_type.value, t.run_count, str(t.flow_run_id)] for t in tasks],
+                      "logs": [[str(r.task_run_id), r.message] for r in logs]}))
 
 asyncio.run(main())
 """
@@ -362,7 +364,7 @@ def test_a_source_that_keeps_failing_fails_the_run_in_prefect_after_its_retries(
                       "brief": "COMPLETED"}, new
     tasks = {name: (state, runs) for name, state, runs, fid in recorded["tasks"] if fid in new}
     assert tasks["collect-hn-qwen"] == ("FAILED", 2)  # the first attempt and Prefect's retry
-    assert tasks["collect-bundled"] == ("COMPLETED", 1)
+    assert tasks["collect-bundled"] == ("COMPLETED", 1), recorded["logs"]
     assert (tmp_path / "briefs" / "2026-W10.html").exists()  # the later steps ran on what was stored
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM stances").fetchone()[0] > 500
