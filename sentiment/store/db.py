@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from datetime import datetime, timezone
 from importlib import resources
@@ -19,6 +20,9 @@ from sentiment.store.lock import DatabaseBusy, acquire_writer, release_writer
 from sentiment.store.snapshot import is_read_copy, is_stale, publish_file, snapshot_path
 
 _VIEWS_KEY = "views_sha256"
+_MIGRATING = threading.Lock()
+"""Writers of one process share the writer lock, so two threads (a flow's concurrent collect
+tasks) could migrate a new file at once and collide in DuckDB's catalog; they take turns here."""
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -193,10 +197,11 @@ def connect(
         raise
     writer = WriterConnection(con, path, publish)
     try:
-        migrate(con)
         from sentiment.store.runs import abandon_dead_runs  # runs imports this module
 
-        abandon_dead_runs(con)  # we hold the writer lock: a killed run's row can be closed now
+        with _MIGRATING:
+            migrate(con)
+            abandon_dead_runs(con)  # we hold the writer lock: a killed run's row can be closed now
     except BaseException:
         writer._publish = False
         writer.close()
