@@ -11,6 +11,7 @@ sources go on, and the flow then raises: its state is Failed, as an alert expect
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from typing import Annotated
 from pydantic import Field
 
 from flows.common import NETWORK_RETRIES, NETWORK_RETRY_DELAY, StepIncomplete, db_path, named, retry_network_errors
+from sentiment.collect import CollectReport
 from sentiment.records import is_expected_skip
 from sentiment.redact import redact
 from sentiment.settings import get_settings
@@ -55,7 +57,7 @@ def collect_source(kind: str, name: str, params: dict, db: str | None = None) ->
     return summary
 
 
-def log_report(logger, name: str, kind: str, report) -> None:
+def log_report(logger: logging.Logger | logging.LoggerAdapter, name: str, kind: str, report: CollectReport) -> None:
     """A collect run in the flow's log: the counts at INFO; expected, repeated skips (stubs a saved
     snapshot cannot expand, duplicates, what earlier runs stored) in one INFO summary line; any
     other skip reason as a warning."""

@@ -332,7 +332,7 @@ async def main():
         tasks = await client.read_task_runs()
         logs = await client.read_logs()
     print(json.dumps({"flows": [[str(f.id), f.name, f.state_type.value] for f in flows],
-                      "tasks": [[t.name, t.state_type.value, t.run_count, str(t.flow_run_id)] for t in tasks],
+                      "tasks": [[t.name, t.state_type.value, t.run_count, str(t.flow_run_id), str(t.id)] for t in tasks],
                       "logs": [[str(r.task_run_id), r.message] for r in logs]}))
 
 asyncio.run(main())
@@ -362,9 +362,10 @@ def test_a_source_that_keeps_failing_fails_the_run_in_prefect_after_its_retries(
     states = {name.split("-", 1)[0]: state for name, state in new.values()}
     assert states == {"pipeline": "FAILED", "collect": "FAILED", "classify": "COMPLETED", "trends": "COMPLETED",
                       "brief": "COMPLETED"}, new
-    tasks = {name: (state, runs) for name, state, runs, fid in recorded["tasks"] if fid in new}
+    tasks = {name: (state, runs) for name, state, runs, fid, _ in recorded["tasks"] if fid in new}
+    bundled = {tid for name, _, _, fid, tid in recorded["tasks"] if fid in new and name == "collect-bundled"}
     assert tasks["collect-hn-qwen"] == ("FAILED", 2)  # the first attempt and Prefect's retry
-    assert tasks["collect-bundled"] == ("COMPLETED", 1), recorded["logs"]
+    assert tasks["collect-bundled"] == ("COMPLETED", 1), [m for tid, m in recorded["logs"] if tid in bundled]
     assert (tmp_path / "briefs" / "2026-W10.html").exists()  # the later steps ran on what was stored
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM stances").fetchone()[0] > 500
