@@ -52,8 +52,10 @@ def collect_source(kind: str, name: str, params: dict, db: str | None = None) ->
     if report.failed:
         shown = ", ".join(report.failed[:_SHOW_FAILED])
         more = f" and {len(report.failed) - _SHOW_FAILED} more" if len(report.failed) > _SHOW_FAILED else ""
+        reasons = [r for r in report.skipped if " not fetched: " in r or " not read: " in r][:3]
         raise StepIncomplete(f"{name}: {report.status}: {len(report.failed)} could not be fetched "
-                             f"(kept in collect_failures, retried first by the next attempt): {shown}{more}")
+                             f"(kept in collect_failures, retried first by the next attempt): {shown}{more}"
+                             + (f"; {'; '.join(reasons)}" if reasons else ""))
     return summary
 
 

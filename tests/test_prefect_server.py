@@ -299,7 +299,7 @@ def test_collect_flow_runs_keep_reddit_credentials_out_of_prefect(prefect_env, t
         outputs.append(broken.stdout + broken.stderr)
     # the page behind port 9 never comes: every run ends Failed, naming what failed
     assert all(out.startswith("FAILED") for out in outputs[:2]) and "paywalled" in outputs[0]
-    assert "401" in outputs[1]
+    assert "401" in outputs[1]  # the state message names each source's failures
     assert "RedditConfigError" in outputs[2] and "r-qwen" in outputs[2]
     api = _run([sys.executable, "-c", _DUMP_API], env)
     recorded = json.loads(api)
