@@ -43,6 +43,14 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
     if missing:  # refused before anything is opened: no database, lock or key is created
         console.print(f"no such file or folder: {', '.join(missing)}", style="red", markup=False)
         raise typer.Exit(EXIT_USAGE)
+    if kind == "files" and not settings.db.exists():
+        from sentiment.ingest import collect_files, first_readable
+        from sentiment.store.runs import EXIT_FAILED
+
+        if collect_files(params["paths"])[0] and first_readable(params["paths"]) is None:
+            console.print(f"nothing readable in {', '.join(params['paths'])}: no database created", style="red",
+                          markup=False)
+            raise typer.Exit(EXIT_FAILED)
     started = time.perf_counter()
     with connect(settings.db) as con:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

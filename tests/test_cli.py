@@ -99,10 +99,11 @@ def test_a_missing_path_is_one_line_and_creates_nothing(tmp_path, command):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, lock, read copy or key
 
 
-def test_only_unreadable_files_create_no_database(tmp_path):
+@pytest.mark.parametrize("command", [["ingest"], ["collect", "files"]])
+def test_only_unreadable_files_create_no_database(tmp_path, command):
     bad = tmp_path / "bad.json"
     bad.write_text('{"hello": "world"}', encoding="utf-8")
-    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), "ingest", str(bad)], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), *command, str(bad)], env={"COLUMNS": "200"})
     assert result.exit_code == 1 and "nothing readable" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
