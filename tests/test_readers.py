@@ -138,7 +138,7 @@ def test_the_dashboard_reads_a_copy_a_reader_holds_open(published, monkeypatch):
     try:
         at = _app(monkeypatch, copy)
         assert not at.exception and not at.error, (at.exception, at.error)
-        assert len(at.dataframe) == 2 and len(at.dataframe[1].value) > 0
+        assert len(at.dataframe) >= 2 and all(len(frame.value) > 0 for frame in at.dataframe)
     finally:
         _release(reader)
     assert not snapshot_path(copy).exists() and not (copy.parent / (copy.name + ".lock")).exists()
