@@ -97,3 +97,15 @@ def test_a_read_copy_older_than_the_database_is_found_and_mended(healthy):
     assert set(actions) == {"read copy"} and "older than the database" in actions["read copy"].detail
     _mend(actions["read copy"].fix)
     assert check_database(healthy).healthy
+
+
+def test_a_read_copy_behind_a_running_writer_is_not_an_action(healthy):
+    from tests.store.test_single_writer import _hold_writer
+
+    holder = _hold_writer(healthy, 30)  # a run writing now: it publishes when it finishes
+    try:
+        findings = {f.check: f for f in check_database(healthy).findings}
+    finally:
+        holder.kill()
+        holder.wait()
+    assert findings["read copy"].status == "info" and "a writer is running" in findings["read copy"].detail
