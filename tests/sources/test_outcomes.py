@@ -106,3 +106,31 @@ def test_a_dump_file_that_failed_is_read_again_with_its_own_filters(con, tmp_pat
     assert (again.status, again.new, again.failed) == ("ok", 5, [])  # the retry kept its subreddit filter
     assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
     assert [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()] == ["failed", "ok"]
+
+
+def test_pages_and_feeds_behind_a_closed_port_fail_and_a_half_failing_site_is_partial(con, fast_backoff):
+    """httpx against loopback: a closed port gives a failed run with every URL kept for the next
+    run; a site failing half the pages a partial run whose failed pages the next run fetches."""
+    from sentiment.collect import run_source
+    from tests.fakes.web import FakeNewsSite
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    pages = run_source(con, "pages", {"urls": [f"{closed}/a", f"{closed}/b"]})
+    feeds = run_source(con, "feeds", {"urls": [f"{closed}/feed.xml"]})
+    assert (pages.status, feeds.status) == ("failed", "failed")
+    assert con.execute("SELECT source, item FROM collect_failures ORDER BY source, item").fetchall() == [
+        ("feeds", f"{closed}/feed.xml"), ("web", f"{closed}/a"), ("web", f"{closed}/b")]
+    con.execute("DELETE FROM collect_failures")
+
+    with FakeNewsSite() as site:
+        site.build()
+        site.fail("/news/alibaba-reply", "503", times=20)
+        urls = [f"{site.url}/news/qwen-lead", f"{site.url}/news/alibaba-reply"]
+        half = run_source(con, "pages", {"urls": urls})
+        assert (half.status, half.failed) == ("partial", [urls[1]]) and half.new == 2  # an article and its quote
+        site.clear_faults()
+        again = run_source(con, "pages", {"urls": []})  # nothing new asked for: the failed page is retried
+        assert (again.status, again.failed, again.new) == ("ok", [], 2)  # the reply and its quote
+    statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
+    assert statuses == ["failed", "failed", "partial", "ok"]
+    assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
