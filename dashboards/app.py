@@ -35,7 +35,7 @@ settings = get_settings()
 st.title("Community stance")
 try:
     snap = _snapshot(*_key(settings))
-except FileNotFoundError as exc:
+except (FileNotFoundError, data.DatabaseBusy) as exc:  # one line within seconds, never a traceback
     st.error(str(exc))
     st.stop()
 con = snap.con.cursor()

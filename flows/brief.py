@@ -7,10 +7,12 @@ never waits for, or blocks, a writer.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Annotated
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from flows.common import db_path
 from sentiment.brief import build_brief, last_complete_week, parse_week, write_brief
@@ -37,7 +39,21 @@ def write_brief_task(week: str, db: str | None = None, out_dir: str | None = Non
     return [str(p) for p in paths]
 
 
+Week = Annotated[str, Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", examples=["2026-W10"])]
+"""An ISO week as the brief names it: ``2026-W10`` (checked before a run starts)."""
+
+
 @flow(name="brief", flow_run_name=_run_name, log_prints=True)
-def brief(week: str | None = None, db: str | None = None, out_dir: str | None = None) -> list[str]:
-    """Write the brief of ``week`` (default: the last complete ISO week before the run)."""
+def brief(
+    week: Week | None = None,
+    db: Annotated[str | None, Field(min_length=1)] = None,
+    out_dir: Annotated[str | None, Field(min_length=1)] = None,
+) -> list[str]:
+    """Write the weekly brief (Markdown and HTML) from the published read copy.
+
+    Args:
+        week: ISO week such as 2026-W10; default the last complete week before the run.
+        db: The DuckDB file whose read copy is briefed; default ``SENTIMENT_DB``.
+        out_dir: Folder for the brief files; default ``SENTIMENT_BRIEFS_DIR``.
+    """
     return write_brief_task(_week(week), db, out_dir)

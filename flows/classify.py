@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from typing import Annotated, Literal
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from pydantic import Field
 
-from flows.common import db_path, named
+from flows.common import db_path, named, require_trained
 from sentiment.classify.model import Classifier, load_classifier
 from sentiment.classify.run import activate, pending_documents, stances_table
 from sentiment.settings import get_settings
@@ -52,12 +54,29 @@ def _store_ready(db: str | None, futures: list, start: int, max_seconds: float =
     return i, rows
 
 
+ModelName = Literal["ensemble", "accurate", "fast", "baseline"]
+"""The classifiers a flow can use (``sentiment.classify.model``)."""
+
+
 @flow(name="classify", flow_run_name=named("classify"), log_prints=True)
-def classify(db: str | None = None, model: str | None = None, batch_size: int | None = None) -> dict:
-    """Label every pending community document with ``model`` (default ``SENTIMENT_CLASSIFIER``)."""
-    logger = get_run_logger()
+def classify(
+    db: Annotated[str | None, Field(min_length=1)] = None,
+    model: ModelName | None = None,
+    batch_size: Annotated[int | None, Field(gt=0)] = None,
+) -> dict:
+    """Label every pending community document, one task per batch. A trained preset this machine
+    does not have fails the run at once with the command that trains it (training takes minutes
+    and belongs to ``sentiment train``, not to a scheduled run).
+
+    Args:
+        db: The DuckDB file to write; default ``SENTIMENT_DB``.
+        model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
+        batch_size: Documents per batch task and transaction; default ``SENTIMENT_BATCH_SIZE``.
+    """
     settings = get_settings()
     model = model or settings.classifier
+    require_trained(model)  # before anything runs or is written
+    logger = get_run_logger()
     batch_size = batch_size or settings.batch_size
     version = cached_classifier(model).model_version
     with connect(db_path(db), publish=False) as con:

@@ -1,14 +1,17 @@
 """The collect flow: every source in ``sentiment.toml``, one task per source.
 
 Each task calls ``sentiment.collect.run_source`` with its own short writer connection (the writer
-lock makes concurrent flows take turns) and retries transient failures with exponential backoff.
-Ids a collector could not fetch are logged and land in ``runs`` through the collector's own run
-row; a source that still fails after its retries is logged, recorded in a ``collect`` run row
-with status ``partial``, and the other sources go on.
+lock makes concurrent flows take turns). A source whose run is not ``ok`` (an item it could not
+fetch, a search that failed) raises :class:`StepIncomplete` after storing what it fetched, so the
+task retries with exponential backoff, and each retry runs the collector again, which fetches
+the failed items first (they are in ``collect_failures``). A source that still fails after its
+retries is logged and recorded in a ``collect`` run row (``partial`` or ``failed``), the other
+sources go on, and the flow then raises: its state is Failed, as an alert expects.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,7 +19,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from flows.common import NETWORK_RETRIES, db_path, named, retry_network_errors
+from typing import Annotated
+
+from pydantic import Field
+
+from flows.common import NETWORK_RETRIES, NETWORK_RETRY_DELAY, StepIncomplete, db_path, named, retry_network_errors
+from sentiment.collect import CollectReport
+from sentiment.records import is_expected_skip
 from sentiment.redact import redact
 from sentiment.settings import get_settings
 from sentiment.sources_config import SourceSpec, load_sources
@@ -27,10 +36,11 @@ _SHOW_FAILED = 20
 
 
 @task(name="collect-source", task_run_name="collect-{name}", retries=NETWORK_RETRIES,
-      retry_delay_seconds=exponential_backoff(backoff_factor=10), retry_jitter_factor=0.5,
+      retry_delay_seconds=exponential_backoff(backoff_factor=NETWORK_RETRY_DELAY), retry_jitter_factor=0.5,
       retry_condition_fn=retry_network_errors, cache_policy=NO_CACHE)
 def collect_source(kind: str, name: str, params: dict, db: str | None = None) -> dict:
-    """Collect one source; returns the collector's counts (and what it could not fetch)."""
+    """Collect one source; returns the collector's counts, or raises ``StepIncomplete`` (after
+    storing) when its run is ``partial`` or ``failed``, so Prefect retries it."""
     from sentiment.collect import run_source
 
     logger = get_run_logger()
@@ -38,16 +48,29 @@ def collect_source(kind: str, name: str, params: dict, db: str | None = None) ->
         report = run_source(con, kind, params)
     summary = asdict(report)
     summary["skipped"] = dict(report.skipped)
-    logger.info("%s (%s): fetched %d, new %d, updated %d, unchanged %d", name, kind, report.fetched,
-                report.new, report.updated, report.unchanged)
-    for reason, count in sorted(report.skipped.items()):
-        logger.warning("%s: skipped %d: %s", name, count, reason)
+    log_report(logger, name, kind, report)
     if report.failed:
         shown = ", ".join(report.failed[:_SHOW_FAILED])
         more = f" and {len(report.failed) - _SHOW_FAILED} more" if len(report.failed) > _SHOW_FAILED else ""
-        logger.warning("%s: %d could not be fetched, retried next run: %s%s", name,
-                       len(report.failed), shown, more)
+        reasons = [r for r in report.skipped if " not fetched: " in r or " not read: " in r][:3]
+        raise StepIncomplete(f"{name}: {report.status}: {len(report.failed)} could not be fetched "
+                             f"(kept in collect_failures, retried first by the next attempt): {shown}{more}"
+                             + (f"; {'; '.join(reasons)}" if reasons else ""))
     return summary
+
+
+def log_report(logger: logging.Logger | logging.LoggerAdapter, name: str, kind: str, report: CollectReport) -> None:
+    """A collect run in the flow's log: the counts at INFO; expected, repeated skips (stubs a saved
+    snapshot cannot expand, duplicates, what earlier runs stored) in one INFO summary line; any
+    other skip reason as a warning."""
+    logger.info("%s (%s): %s: fetched %d, new %d, updated %d, unchanged %d", name, kind, report.status,
+                report.fetched, report.new, report.updated, report.unchanged)
+    expected = {r: n for r, n in report.skipped.items() if is_expected_skip(r)}
+    if expected:
+        logger.info("%s: expected skips: %s", name, "; ".join(f"{n} {r}" for r, n in sorted(expected.items())))
+    for reason, count in sorted(report.skipped.items()):
+        if reason not in expected:
+            logger.warning("%s: skipped %d: %s", name, count, reason)
 
 
 def _record_failures(db: str | None, failures: dict[str, str], n_sources: int) -> None:
@@ -61,9 +84,22 @@ def _record_failures(db: str | None, failures: dict[str, str], n_sources: int) -
         finish_run(con, stats, "partial" if len(failures) < n_sources else "failed")
 
 
+class CollectFailed(StepIncomplete):
+    """Sources failed after their retries; what the others (and these, partly) fetched is stored."""
+
+
 @flow(name="collect", flow_run_name=named("collect"), log_prints=True)
-def collect(sources: str | None = None, db: str | None = None) -> dict:
-    """Collect every configured source (``sources``: a TOML file, default ``SENTIMENT_SOURCES``)."""
+def collect(
+    sources: Annotated[str | None, Field(min_length=1)] = None,
+    db: Annotated[str | None, Field(min_length=1)] = None,
+) -> dict:
+    """Collect every configured source, one task per source; fails (after storing) when a source
+    still has items it could not fetch after its retries.
+
+    Args:
+        sources: The sources file (TOML, one table array per kind); default ``SENTIMENT_SOURCES``.
+        db: The DuckDB file to write; default ``SENTIMENT_DB``.
+    """
     logger = get_run_logger()
     specs: list[SourceSpec] = load_sources(Path(sources) if sources else get_settings().sources)
     logger.info("collecting %d sources: %s", len(specs), ", ".join(s.name for s in specs))
@@ -82,5 +118,7 @@ def collect(sources: str | None = None, db: str | None = None) -> dict:
             logger.error("source %s failed after retries: %s", name, failures[name])
     if failures:
         _record_failures(db, failures, len(specs))
+        raise CollectFailed(f"{len(failures)} of {len(specs)} sources failed after their retries: "
+                            + "; ".join(failures.values()))
     return {"sources": results, "failed_sources": failures,
             "new": sum(r["new"] for r in results.values())}

@@ -9,11 +9,25 @@ from prefect.runtime import flow_run
 
 from sentiment.settings import get_settings
 
-NETWORK_RETRIES = 3
-"""Attempts after the first for a task that talks to a source (backoff 10 s, 20 s, 40 s ± jitter)."""
+NETWORK_RETRIES = get_settings().flow_retries
+"""Attempts after the first for a task that talks to a source (``SENTIMENT_FLOW_RETRIES``, read
+when the flows are imported)."""
+
+NETWORK_RETRY_DELAY = get_settings().flow_retry_delay_seconds
+"""The first pause before such a retry, doubled each time (``SENTIMENT_FLOW_RETRY_DELAY_SECONDS``)."""
+
+
+class StepIncomplete(RuntimeError):
+    """A step stored what it could and failed the rest: raised after storing, so the task or flow
+    run ends Failed (retries and notifications fire) while the stored work is kept."""
+
+
+class PresetNotTrained(RuntimeError):
+    """A scheduled flow needs a classifier preset this machine has not trained: it fails at once,
+    naming the command that trains it, instead of training for minutes inside the run."""
 
 _NOT_RETRYABLE = (ValueError, TypeError, KeyError, NotImplementedError, PermissionError,
-                  FileNotFoundError)
+                  FileNotFoundError, PresetNotTrained)
 
 
 def db_path(db: str | None) -> Path:
@@ -41,3 +55,16 @@ def named(prefix: str):
         return f"{prefix}-{stamp()}"
 
     return name
+
+
+def require_trained(model: str) -> None:
+    """Fail at once when ``model`` needs a preset that is not trained here (see ``PresetNotTrained``)."""
+    from sentiment.classify.model import untrained_presets
+
+    missing = untrained_presets(model)
+    if missing:
+        commands = " && ".join(f"sentiment train --preset {p}" for p in missing)
+        raise PresetNotTrained(
+            f"the {model!r} classifier needs the {', '.join(missing)} preset(s), not trained on this machine "
+            f"(models in {get_settings().models_dir}); train once with: {commands} — or run the flow with "
+            "model='baseline'")

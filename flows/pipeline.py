@@ -7,29 +7,49 @@ so a second pipeline, an hourly collect or an open dashboard never makes this on
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from typing import Annotated
 
-from flows.brief import brief
-from flows.classify import classify
+from prefect import flow, get_run_logger
+from pydantic import Field
+
+from flows.brief import Week, brief
+from flows.classify import ModelName, classify
 from flows.collect import collect
-from flows.common import named
+from flows.common import StepIncomplete, named, require_trained
 from flows.trends import trends
+from sentiment.settings import get_settings
 
 
 @flow(name="pipeline", flow_run_name=named("pipeline"), log_prints=True)
-def pipeline(sources: str | None = None, db: str | None = None, week: str | None = None,
-             model: str | None = None, out_dir: str | None = None) -> dict:
-    """Every step in order: ``sources`` (TOML, default ``SENTIMENT_SOURCES``), the database ``db``
-    (default ``SENTIMENT_DB``), the classifier ``model`` and the brief's ``week``."""
+def pipeline(
+    sources: Annotated[str | None, Field(min_length=1)] = None,
+    db: Annotated[str | None, Field(min_length=1)] = None,
+    week: Week | None = None,
+    model: ModelName | None = None,
+    out_dir: Annotated[str | None, Field(min_length=1)] = None,
+) -> dict:
+    """Every step in order: collect, classify, trends, brief. A classifier preset not trained on
+    this machine fails the run before collecting, naming the command that trains it. When a
+    source fails, the other steps still run on what was stored and the run then ends Failed.
+
+    Args:
+        sources: The sources file (TOML); default ``SENTIMENT_SOURCES``.
+        db: The DuckDB file to write; default ``SENTIMENT_DB``.
+        week: ISO week of the brief, such as 2026-W10; default the last complete week.
+        model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
+        out_dir: Folder for the brief files; default ``SENTIMENT_BRIEFS_DIR``.
+    """
+    require_trained(model or get_settings().classifier)  # before anything runs
+    collected = collect(sources, db, return_state=True)
     result = {
-        "collect": collect(sources, db),
+        "collect": collected.result(raise_on_failure=False),
         "classify": classify(db, model),
         "trends": trends(db),
         "brief": brief(week, db, out_dir),
     }
-    if result["collect"]["failed_sources"]:
-        get_run_logger().warning("finished without %s (see the collect run's log)",
-                                 ", ".join(result["collect"]["failed_sources"]))
+    if not collected.is_completed():
+        get_run_logger().error("collect failed (see its run's log); the later steps ran on what was stored")
+        raise StepIncomplete(f"collect failed: {result['collect']}")
     return result
 
 

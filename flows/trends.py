@@ -6,7 +6,10 @@ Python (``sentiment.insight.trends.refresh_trends``) in one short writer connect
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from prefect import flow, get_run_logger, task
+from pydantic import Field
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import db_path, named
@@ -25,6 +28,10 @@ def refresh_trends_task(db: str | None = None) -> int:
 
 
 @flow(name="trends", flow_run_name=named("trends"), log_prints=True)
-def trends(db: str | None = None) -> dict:
-    """Refresh the trend tables."""
+def trends(db: Annotated[str | None, Field(min_length=1)] = None) -> dict:
+    """Refresh the trend tables (shift tests, effects, spikes, quotes).
+
+    Args:
+        db: The DuckDB file to write; default ``SENTIMENT_DB``.
+    """
     return {"event_shift_rows": refresh_trends_task(db)}

@@ -70,9 +70,32 @@ def _configure_logging(level: str) -> None:
 
 
 def _open(settings: Settings):
+    """A writer connection; for the commands that create a database (ingest, collect, demo)."""
     from sentiment.store import connect
 
     return connect(settings.db)
+
+
+def _open_existing(settings: Settings, *, read_only: bool = False):
+    """The database of a command that needs one (classify, trends, brief, label, forget): a
+    missing file is a one-line error, exit 2, and nothing is created. ``read_only`` opens the
+    published read copy (a reader never takes the writer lock; a busy file is one line too)."""
+    from sentiment.store import DatabaseBusy, connect
+    from sentiment.store.runs import EXIT_USAGE
+
+    if not Path(settings.db).exists():
+        console.print(f"no database at {settings.db}: run `sentiment ingest PATH` or `sentiment demo` first, "
+                      "or give the right file with --db", style="red", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        return connect(settings.db, read_only=read_only)
+    except DatabaseBusy as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(EXIT_FAILED_BUSY) from None
+
+
+EXIT_FAILED_BUSY = 1
+"""Exit code when the database stayed busy (another process writing) beyond the wait."""
 
 
 def _progress() -> Progress:
@@ -80,7 +103,7 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=console, transient=False)
 
 
-def _ingest(settings: Settings, con, paths: list[Path]) -> None:
+def _ingest(settings: Settings, con, paths: list[Path]):
     from sentiment.ingest import collect_files, ingest_paths
 
     files, _ = collect_files(paths)
@@ -100,6 +123,11 @@ def _ingest(settings: Settings, con, paths: list[Path]) -> None:
                       style="yellow", markup=False)
     for path, reason in report.failed_files.items():
         console.print(f"  could not read {path}: {reason}", style="red", markup=False)
+    if report.failed_files:
+        what = ("some files stored, some failed" if report.status == "partial" else "no file could be read")
+        console.print(f"ingest: {report.status}: {what}; the next ingest or `collect files` reads them again",
+                      style="red", markup=False)
+    return report
 
 
 class _TrainingProgress:
@@ -220,10 +248,25 @@ def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: articles, thread snapshots, events.yaml.")],
 ) -> None:
-    """Store seed articles, snapshot threads and events (re-running changes nothing)."""
+    """Store seed articles, snapshot threads and events (re-running changes nothing).
+
+    Exit code 0 when every file was stored, 3 when some could not be read, 1 when none could; a
+    missing path is refused (exit 2) before anything is created."""
+    from sentiment.ingest import collect_files, first_readable, missing_paths
+    from sentiment.store.runs import EXIT_FAILED, EXIT_USAGE, exit_code
+
     settings = _settings(ctx)
+    missing = missing_paths(paths)
+    if missing:
+        console.print(f"no such file or folder: {', '.join(missing)}", style="red", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    if not settings.db.exists() and collect_files(paths)[0] and first_readable(paths) is None:
+        console.print(f"nothing readable in {', '.join(map(str, paths))}: no database created "
+                      "(articles .txt/.html, Reddit or HN .json snapshots, events .yaml)", style="red", markup=False)
+        raise typer.Exit(EXIT_FAILED)
     with _open(settings) as con:
-        _ingest(settings, con, paths)
+        report = _ingest(settings, con, paths)
+    raise typer.Exit(exit_code(report.status))
 
 
 @app.command()
@@ -233,16 +276,22 @@ def classify(
         help="ensemble, accurate, fast or baseline (default from settings: ensemble).")] = None,
 ) -> None:
     """Label every stored comment, post and quote that has no stance from the current model."""
+    from sentiment.classify.model import available_classifiers
+
     settings = _settings(ctx)
-    with _open(settings) as con:
-        _classify(settings, con, model or settings.classifier)
+    name = model or settings.classifier
+    if name not in available_classifiers():  # a bad option is refused before the database is needed
+        raise typer.BadParameter(f"unknown classifier {name!r}; choose one of {', '.join(available_classifiers())}",
+                                 param_hint="--model")
+    with _open_existing(settings) as con:
+        _classify(settings, con, name)
 
 
 @app.command()
 def trends(ctx: typer.Context) -> None:
     """Refresh the shift tests and print the event-window table."""
     settings = _settings(ctx)
-    with _open(settings) as con:
+    with _open_existing(settings) as con:
         _refresh_trends(settings, con)
         _print_event_table(settings, con)
 
@@ -258,7 +307,7 @@ def brief(
 
     settings = _settings(ctx)
     week = _check_week(week or last_complete_week(date.today()))
-    with _open(settings) as con:
+    with _open_existing(settings, read_only=True) as con:  # it only reads: the published copy
         _brief(settings, con, week, out)
 
 
@@ -500,7 +549,7 @@ def label(
     from sentiment.classify.data import LabelFileError
 
     settings = _settings(ctx)
-    with _open(settings) as con:
+    with _open_existing(settings) as con:
         if export is not None:
             n = user_labels.export_labels(con, export)
             console.print(f"exported {n} labels to {export}")
@@ -588,11 +637,13 @@ def doctor(
     from sentiment.store import connect
     from sentiment.store.doctor import check_database
 
+    from sentiment.store.runs import EXIT_USAGE
+
     path = db or _settings(ctx).db
     if migrate:
         if not Path(path).exists():
             console.print(f"no database at {path}", style="red", markup=False)
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_USAGE)
         with connect(path) as con:  # a writer connection migrates on open
             console.print(f"migrated {path}: schema version "
                           f"{con.execute('SELECT max(version) FROM schema_version').fetchone()[0]}", markup=False)
@@ -600,7 +651,7 @@ def doctor(
         report = check_database(path)
     except FileNotFoundError as exc:
         console.print(str(exc), style="red", markup=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_USAGE) from None
     styles = {"ok": "green", "info": "cyan", "action": "bold red"}
     findings = Table(title=f"sentiment doctor: {report.checked}", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("check", "status", "finding", "what to do"):
@@ -647,7 +698,7 @@ def forget(
         who = author_key_hash(author, key)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--author") from None
-    with _open(settings) as con:
+    with _open_existing(settings) as con:
         n = count_documents(con, who)
         if not yes and not typer.confirm(f"Empty {n} stored documents of author {who}, delete their stances and "
                                          "labels, and store none of their text again?"):

@@ -30,12 +30,27 @@ def _date(value: Optional[str], option: str) -> Optional[str]:
 
 
 def _run(ctx: typer.Context, kind: str, params: dict) -> None:
+    """Run one collector and exit by the outcome rule: 0 when every item was collected, 3 when
+    some were stored and some failed, 1 when none could be (see ``sentiment.store.runs``)."""
     from sentiment.collect import run_source
     from sentiment.settings import get_settings
     from sentiment.sources.reddit_live import RedditConfigError
     from sentiment.store import connect
+    from sentiment.store.runs import EXIT_USAGE, exit_code
 
     settings = ctx.obj or get_settings()
+    missing = [p for p in params.get("paths") or [] if not Path(p).exists()]
+    if missing:  # refused before anything is opened: no database, lock or key is created
+        console.print(f"no such file or folder: {', '.join(missing)}", style="red", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    if kind == "files" and not settings.db.exists():
+        from sentiment.ingest import collect_files, first_readable
+        from sentiment.store.runs import EXIT_FAILED
+
+        if collect_files(params["paths"])[0] and first_readable(params["paths"]) is None:
+            console.print(f"nothing readable in {', '.join(params['paths'])}: no database created", style="red",
+                          markup=False)
+            raise typer.Exit(EXIT_FAILED)
     started = time.perf_counter()
     with connect(settings.db) as con:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -47,7 +62,7 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
             except RedditConfigError as exc:
                 progress.stop()
                 console.print(str(exc), style="red", markup=False)
-                raise typer.Exit(2) from None
+                raise typer.Exit(EXIT_USAGE) from None
             except ValueError as exc:
                 progress.stop()
                 raise typer.BadParameter(str(exc)) from None
@@ -61,6 +76,10 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
     if report.failed:
         console.print(f"  failed {len(report.failed)} (retried by the next run): " + ", ".join(report.failed[:20])
                       + (" …" if len(report.failed) > 20 else ""), style="red", markup=False)
+        what = ("some items stored, some failed" if report.status == "partial"
+                else "nothing could be collected")
+        console.print(f"collect {kind}: {report.status}: {what}", style="red", markup=False)
+    raise typer.Exit(exit_code(report.status))
 
 
 @collect_app.command()

@@ -24,8 +24,9 @@ from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
 from sentiment.store import track_run, upsert_documents
 from sentiment.store.collect_state import (
-    clear_failure, get_watermark, pending_failures, record_failure, set_watermark,
+    clear_failure, get_watermark, parse_query_item, pending_failures, query_item, record_failure, set_watermark,
 )
+from sentiment.store.runs import outcome
 from sentiment.store.writes import UpsertResult
 
 KINDS = ("reddit", "hn", "dump", "feeds", "pages", "files")
@@ -43,11 +44,18 @@ class CollectReport:
     unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     failed: list[str] = field(default_factory=list)
+    succeeded: int = 0
+    """Units of work done: threads, stories, pages, feeds, files, listings and searches read."""
     examples: dict[str, list[str]] = field(default_factory=dict)
     """The first few skipped items per reason (doc ids, URLs, ``FILE:LINE``)."""
     events: Counter[str] = field(default_factory=Counter)
     """Events files are counted on their own (``in``, ``new``, ``updated``): the other counts
     are documents, so new + updated + unchanged + duplicates is what was fetched."""
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``partial`` or ``failed`` by the outcome rule (``sentiment.store.runs.outcome``)."""
+        return outcome(len(self.failed), self.succeeded)
 
     def add(self, result: UpsertResult) -> None:
         self.fetched += result.n_in
@@ -71,16 +79,22 @@ class _Context:
         merge_examples(self.report.examples, parsed.examples)
         self.report.add(upsert_documents(self.con, parsed.documents, author_key=self.author_key))
 
+    def done(self, n: int = 1) -> None:
+        """Count ``n`` units of work done (a thread stored, a search read)."""
+        self.report.succeeded += n
+
     def progress(self, done: int, total: int | None) -> None:
         if self.on_progress:
             self.on_progress(done, total)
 
-    def fail(self, source: str, item: str, reason: str, what: str) -> None:
-        """Record an item that could not be fetched (redacted: a URL's credentials are masked)."""
+    def fail(self, source: str, item: str, reason: str, what: str, verb: str = "fetched",
+             shown: str | None = None) -> None:
+        """Record an item that could not be fetched, in the report and in ``collect_failures`` (the
+        next run of ``source`` retries it); redacted: a URL's credentials are masked."""
         record_failure(self.con, source, item, reason)
-        self.report.failed.append(redact_url(item))
-        self.report.skipped[f"{what} not fetched: {redact(reason)}"] += 1
-        note_example(self.report.examples, f"{what} not fetched: {redact(reason)}", redact_url(item))
+        self.report.failed.append(redact_url(shown or item))
+        self.report.skipped[f"{what} not {verb}: {redact(reason)}"] += 1
+        note_example(self.report.examples, f"{what} not {verb}: {redact(reason)}", redact_url(shown or item))
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:
@@ -114,32 +128,66 @@ def _collect_reddit(ctx: _Context, params: dict) -> None:
         explicit = [thread_id_from(t) for t in params.get("threads") or []]
     except ValueError as exc:
         raise ValueError(str(exc)) from None
-    todo = _unique([*pending_failures(ctx.con, "reddit"), *explicit])
-    subreddit = params.get("subreddit")
-    newest: datetime | None = None
-    listing_ok = False
-    if subreddit:
-        scope = reddit_scope(subreddit, params.get("query"))
+    listings: list[dict] = []
+    todo: dict[str, None] = {}
+    for item in pending_failures(ctx.con, "reddit"):
+        found = parse_query_item(item, "listing")
+        if found is None:
+            todo.setdefault(item)
+        elif found.get("subreddit"):  # a listing that failed: repeated with its own options
+            listings.append({k: v[0] for k, v in found.items()} | {"item": item})
+    todo.update(_unique(explicit))
+    if params.get("subreddit"):
+        listings.append({k: params.get(k) for k in ("subreddit", "query", "since", "limit")})
+    newest: dict[str, datetime] = {}
+    for listing in _merge_listings(listings):
+        subreddit, query = listing["subreddit"], listing.get("query")
+        scope = reddit_scope(subreddit, query)
         watermark = get_watermark(ctx.con, "reddit", scope)
-        since = as_datetime(params.get("since"))
-        limit = int(params.get("limit") or s.reddit_listing_limit)
+        since = as_datetime(listing.get("since"))
+        limit = int(listing.get("limit") or s.reddit_listing_limit)
+        item = query_item("listing", {k: listing.get(k) for k in ("subreddit", "query", "since", "limit")})
         try:
-            for post_id, created in client.listing(subreddit, params.get("query"), limit):
+            for post_id, created in client.listing(subreddit, query, limit):
                 if created is not None:
                     if watermark is not None and created <= watermark:
                         ctx.report.skipped["older than the last run's watermark (listing stopped)"] += 1
                         break
                     if since is not None and created < since:
                         break
-                    newest = max(newest, created) if newest else created
+                    newest[scope] = max(newest[scope], created) if scope in newest else created
                 todo.setdefault(post_id)
-            listing_ok = True
         except FetchFailed as exc:
-            ctx.report.failed.append(f"listing {scope}")
-            ctx.report.skipped[f"listing stopped early: {exc.reason}"] += 1
+            newest.pop(scope, None)
+            for old in listing["items"] - {item}:
+                clear_failure(ctx.con, "reddit", old)  # one row per listing: the options it failed with now
+            ctx.fail("reddit", item, exc.reason, "listing", shown=f"listing {scope}")
+        else:
+            ctx.done()
+            for old in listing["items"]:
+                clear_failure(ctx.con, "reddit", old)
     _fetch_each(ctx, "reddit", list(todo), client.thread, "thread")
-    if subreddit and listing_ok and newest is not None:
-        set_watermark(ctx.con, "reddit", scope, newest)
+    for scope, when in newest.items():
+        set_watermark(ctx.con, "reddit", scope, when)
+
+
+def _merge_listings(listings: list[dict]) -> list[dict]:
+    """One listing per scope (subreddit and query): the widest ``since`` (none beats any date) and
+    ``limit`` of this run's and the failed runs' options, with the failed runs' items to clear."""
+    merged: dict[str, dict] = {}
+    for listing in listings:
+        scope = reddit_scope(listing["subreddit"], listing.get("query"))
+        items = {listing["item"]} if listing.get("item") else set()
+        if scope not in merged:
+            merged[scope] = {**listing, "items": items}
+            continue
+        into = merged[scope]
+        into["items"] |= items
+        since_a, since_b = as_datetime(into.get("since")), as_datetime(listing.get("since"))
+        into["since"] = None if since_a is None or since_b is None else str(min(since_a, since_b))
+        if into.get("limit") or listing.get("limit"):
+            into["limit"] = max(int(into.get("limit") or 0), int(listing.get("limit") or 0)) or None
+    return list(merged.values())
 
 
 def _fetch_each(ctx: _Context, source: str, ids: list[str], fetch, what: str) -> None:
@@ -155,6 +203,7 @@ def _fetch_each(ctx: _Context, source: str, ids: list[str], fetch, what: str) ->
         else:
             ctx.store(parsed)
             clear_failure(ctx.con, source, item_id)
+            ctx.done()
         ctx.progress(n, len(ids))
 
 
@@ -164,29 +213,53 @@ def _collect_hn(ctx: _Context, params: dict) -> None:
     from sentiment.sources.http import make_client
 
     s = ctx.settings
+    searches: dict[str, dict] = {}  # scope -> query, since, the failed runs' items to clear
+
+    def add(query: str, since: object, item: str | None) -> None:
+        scope = query.lower()
+        found = searches.setdefault(scope, {"query": query, "since": since, "items": set()})
+        if item:
+            found["items"].add(item)
+        if found["since"] != since:  # the widest frame wins (none beats any date)
+            a, b = as_datetime(found["since"]), as_datetime(since)
+            found["since"] = None if a is None or b is None else str(min(a, b))
+
+    todo: dict[str, None] = {}
+    for item in pending_failures(ctx.con, "hn"):
+        found = parse_query_item(item, "search")
+        if found is None:
+            todo.setdefault(item)
+        elif (found.get("query") or [""])[0].strip():  # a search that failed: repeated with its options
+            add(found["query"][0].strip(), (found.get("since") or [None])[0], item)
     query = (params.get("query") or "").strip()
-    todo = _unique(pending_failures(ctx.con, "hn"))
-    newest: datetime | None = None
-    listing_ok = False
+    if query:
+        add(query, params.get("since"), None)
+    newest: dict[str, datetime] = {}
     with make_client(s, s.hn_api_url) as http:
         client = HNLive(http, backoff_from_settings(s), s.hn_hits_per_page)
-        if query:
-            scope = query.lower()
-            since = as_datetime(params.get("since"))
+        for scope, search in searches.items():
+            since = as_datetime(search["since"])
             watermark = get_watermark(ctx.con, "hn", scope)
             after = max(x for x in (since, watermark) if x is not None) if (since or watermark) else None
+            item = query_item("search", {"query": search["query"], "since": search["since"]})
             try:
-                for story_id, created in client.search(query, after):
+                for story_id, created in client.search(search["query"], after):
                     if created is not None:
-                        newest = max(newest, created) if newest else created
+                        newest[scope] = max(newest[scope], created) if scope in newest else created
                     todo.setdefault(story_id)
-                listing_ok = True
             except (FetchFailed, ParseError) as exc:
-                ctx.report.failed.append(f"search {query!r}")
-                ctx.report.skipped[f"search stopped early: {getattr(exc, 'reason', exc)}"] += 1
+                newest.pop(scope, None)
+                for old in search["items"] - {item}:
+                    clear_failure(ctx.con, "hn", old)  # one row per search: the options it failed with now
+                ctx.fail("hn", item, str(getattr(exc, "reason", exc)), "search",
+                         shown=f"search {search['query']!r}")
+            else:
+                ctx.done()
+                for old in search["items"]:
+                    clear_failure(ctx.con, "hn", old)
         _fetch_each(ctx, "hn", list(todo), client.item, "story")
-    if query and listing_ok and newest is not None:
-        set_watermark(ctx.con, "hn", scope, newest)
+    for scope, when in newest.items():
+        set_watermark(ctx.con, "hn", scope, when)
 
 
 # --- dumps, news, files ---------------------------------------------------------------------
@@ -218,7 +291,7 @@ def _collect_files(ctx: _Context, params: dict) -> None:
     def step(_path) -> None:
         nonlocal done
         done += 1
-        ctx.progress(done, len(files))
+        ctx.progress(done, max(done, len(files)))  # earlier failures read again come on top
 
     report = ingest_paths(ctx.con, paths, author_key=ctx.author_key, on_file=step, record_run=False)
     d = report.documents
@@ -231,6 +304,7 @@ def _collect_files(ctx: _Context, params: dict) -> None:
     ctx.report.skipped.update(report.skipped)
     merge_examples(ctx.report.examples, report.examples)
     ctx.report.failed.extend(report.failed_files)
+    ctx.report.succeeded += report.files_read
 
 
 _COLLECTORS: dict[str, Callable[[_Context, dict], None]] = {
@@ -247,8 +321,10 @@ def run_source(
 ) -> CollectReport:
     """Collect from one source; ``params`` use the CLI option names (see ``sentiment collect``).
 
-    Writes the run's ``runs`` row (step ``collect:KIND``); a configuration error fails the run
-    (status 'failed', with the error in its notes) and is raised.
+    Writes the run's ``runs`` row (step ``collect:KIND``) with the report's status: ``ok`` when
+    every item was fetched, ``partial`` when some were stored and some failed, ``failed`` when
+    none could be; every failed item is in ``collect_failures`` and the next run retries it. A
+    configuration error fails the run (status 'failed', with the error in its notes) and is raised.
     """
     if kind not in _COLLECTORS:
         raise ValueError(f"unknown source kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -270,4 +346,5 @@ def run_source(
             stats.notes["params"] = {k: v for k, v in params.items() if v not in (None, [], "")}
             if report.failed:
                 stats.notes["failed"] = report.failed
+            stats.status = report.status
     return report

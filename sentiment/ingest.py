@@ -2,8 +2,10 @@
 
 Recognised inputs: article files (``.txt``, ``.html``) with an optional ``articles.yaml`` beside
 them, Reddit ``/comments/{id}`` bodies and Algolia HN item bodies (``.json``), and events files
-(``.yaml`` with an ``events`` list). A file that cannot be read is reported with its reason and
-the rest go on.
+(``.yaml`` with an ``events`` list). A file that cannot be read is reported with its reason, kept
+in ``collect_failures`` (source ``files``) and read again by the next ingest or ``collect files``
+run; the rest go on. The run is ``ok``, ``partial`` or ``failed`` by the outcome rule
+(``sentiment.store.runs.outcome``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from sentiment.events import is_events_body, parse_events
 from sentiment.records import Parsed, merge_examples
 from sentiment.sources import ParseError, SnapshotFolder, hn, reddit, web
 from sentiment.store import RunStats, track_run, upsert_documents, upsert_events
+from sentiment.store.collect_state import clear_failure, pending_failures, record_failure
+from sentiment.store.runs import outcome
 from sentiment.store.writes import UpsertResult
 
+FAILURE_SOURCE = "files"
+"""The ``collect_failures`` source of files that could not be read (by ingest or ``collect files``)."""
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 SUFFIXES = (*ARTICLE_SUFFIXES, ".json", ".yaml", ".yml")
 log = logging.getLogger(__name__)
@@ -40,6 +46,31 @@ class IngestReport:
     failed_files: dict[str, str] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
     """The first few skipped items per reason: doc ids, or the file that could not be read."""
+    files_read: int = 0
+    """Files parsed and stored (the units of work the outcome rule counts)."""
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``partial`` or ``failed`` by the outcome rule."""
+        return outcome(len(self.failed_files), self.files_read)
+
+
+def missing_paths(paths: Iterable[str | Path]) -> list[str]:
+    """The given paths that are neither a file nor a folder (a command refuses to start on them)."""
+    return [str(p) for p in paths if not Path(p).exists()]
+
+
+def first_readable(paths: Iterable[str | Path]) -> Path | None:
+    """The first input file that parses, or None when none does: a command that would create a
+    database checks this first, so unreadable input creates nothing."""
+    files, _ = collect_files(paths)
+    for path in files:
+        try:
+            parse_file(path)
+        except Exception:  # noqa: BLE001 - any unreadable input is reported by the run itself
+            continue
+        return path
+    return None
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], dict[str, str]]:
@@ -96,12 +127,28 @@ def ingest_paths(
 
     ``record_run=False`` leaves the ``runs`` row to the caller (``sentiment collect files``).
     """
+    paths = list(paths)
     files, missing = collect_files(paths)
+    # Files an earlier run could not read are read again: those given again are in ``files``
+    # already; others still there are added; others gone and not given again are dropped.
+    given = {str(Path(p).resolve()) for p in paths} | {str(f.resolve()) for f in files}
+    dropped = []
+    for item in pending_failures(con, FAILURE_SOURCE):
+        if item in given:
+            continue
+        if Path(item).is_file():
+            files.append(Path(item))
+        elif not Path(item).exists():
+            dropped.append(item)
     report = IngestReport(files=len(files), failed_files=dict(missing))
     with (track_run(con, "ingest") if record_run else nullcontext(RunStats("ingest"))) as stats:
         report.run_id = stats.run_id
         for path, reason in missing.items():
             stats.skip(reason, item=path)
+            record_failure(con, FAILURE_SOURCE, str(Path(path).resolve()), reason)
+        for item in dropped:
+            clear_failure(con, FAILURE_SOURCE, item)
+            stats.skip("earlier failure no longer exists: not retried", item=item)
         for path in files:
             try:
                 parsed = parse_file(path)
@@ -109,11 +156,14 @@ def ingest_paths(
                 reason = (str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}")[:200]
                 report.failed_files[str(path)] = reason
                 stats.skip(f"unreadable file: {reason}", item=str(path))
+                record_failure(con, FAILURE_SOURCE, str(path.resolve()), reason)
             else:
                 stats.skipped.update(parsed.skipped)
                 merge_examples(stats.examples, parsed.examples)
                 docs = upsert_documents(con, parsed.documents, author_key=author_key)
                 events = upsert_events(con, parsed.events)
+                clear_failure(con, FAILURE_SOURCE, str(path.resolve()))
+                report.files_read += 1
                 report.documents.add(docs)
                 report.events.add(events)
                 log.info("ingest: committed %s (%d documents, %d new; %d events)",
@@ -134,4 +184,5 @@ def ingest_paths(
             stats.notes["failed_files"] = report.failed_files
         report.skipped = dict(stats.skipped)
         report.examples = stats.examples
+        stats.status = report.status
     return report

@@ -73,6 +73,25 @@ MAX_EXAMPLES = 5
 """How many skipped items (ids, file lines) a report names per reason: enough to find them."""
 
 
+EXPECTED_SKIPS: tuple[str, ...] = (
+    "'continue this thread' stub not expanded",
+    "comments behind a 'more' stub not expanded",
+    "exact duplicate",
+    "older than the last run's watermark (listing stopped)",
+    "article already stored",
+    "same article text already stored at another URL",
+    "same canonical URL already collected in this run",
+)
+"""Skip reasons that are normal and repeat on every run of the same source (stubs a saved
+snapshot cannot expand, duplicates, what an earlier run stored): a scheduled run reports them in
+one summary line, not as warnings every hour."""
+
+
+def is_expected_skip(reason: str) -> bool:
+    """Whether ``reason`` is one of :data:`EXPECTED_SKIPS` (nothing to act on)."""
+    return reason in EXPECTED_SKIPS
+
+
 def note_example(examples: dict[str, list[str]], reason: str, item: str) -> None:
     """Remember ``item`` as an example of ``reason`` (the first :data:`MAX_EXAMPLES` per reason)."""
     found = examples.setdefault(reason, [])

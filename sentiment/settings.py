@@ -87,9 +87,9 @@ class Settings(BaseSettings):
     """Representative quotes per stance (per event window, and per week in the brief)."""
 
     dashboard_db: Path | None = None
-    """Database the dashboard reads. Unset: it copies ``db`` to a temporary snapshot and opens
-    that read-only, so it never holds a lock a running flow needs. Point it at a published
-    read-only copy when the orchestration provides one."""
+    """Database the dashboard reads. Unset: the published read copy of ``db`` (``*.read.duckdb``).
+    Set to a published copy, it opens that file read-only as it is (no lock, no publishing);
+    a busy or missing file is a one-line error within ``reader_wait`` seconds."""
 
     # --- collectors (sentiment collect ...) ---
     reddit_site: str = "sentiment"
@@ -132,6 +132,17 @@ class Settings(BaseSettings):
     log_level: str = "WARNING"
     """Level of the command line's log on stderr. ``INFO`` adds a line per committed unit of work
     (ingested file, dump batch, classification batch), so a watcher can tell how far a run got."""
+
+    flow_retries: int = 3
+    """Prefect retries of a collect task that failed or left items uncollected (each retry runs the
+    collector again, which retries the failed items first)."""
+
+    flow_retry_delay_seconds: float = 10.0
+    """First pause before a collect task's retry; doubled each time (10 s, 20 s, 40 s ± jitter)."""
+
+    reader_wait: float = 5.0
+    """Seconds a reader (dashboard, brief, ``connect(..., read_only=True)``) waits for a busy
+    database before saying so in one line; readers never wait ``lock_timeout``."""
 
     sources: Path = Path("sentiment.toml")
     """The collect flow's sources: one table array per kind (see sentiment.toml)."""

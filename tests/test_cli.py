@@ -59,17 +59,73 @@ def test_steps_work_alone_on_a_new_database(tmp_path):
     assert (tmp_path / "b" / "2026-W10.html").exists()
 
 
-def test_bad_inputs_are_reported_not_fatal(tmp_path):
-    (tmp_path / "broken.json").write_text('[{"kind": "Listing", "data": {"children": [', encoding="utf-8")
-    (tmp_path / "other.json").write_text('{"hello": "world"}', encoding="utf-8")
-    (tmp_path / "ok.txt").write_text('A user wrote: "this is the end of open weights" on a forum.', encoding="utf-8")
+def test_bad_inputs_are_reported_and_the_run_is_partial(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "broken.json").write_text('[{"kind": "Listing", "data": {"children": [', encoding="utf-8")
+    (inputs / "other.json").write_text('{"hello": "world"}', encoding="utf-8")
+    (inputs / "ok.txt").write_text('A user wrote: "this is the end of open weights" on a forum.', encoding="utf-8")
     db = str(tmp_path / "bad.duckdb")
-    out = _run("--db", db, "ingest", str(tmp_path), str(tmp_path / "missing.txt"))
-    assert "broken.json" in out and "other.json" in out and "missing.txt" in out
+    result = runner.invoke(app, ["--db", db, "ingest", str(inputs)], env={"COLUMNS": "160"})
+    out = result.output
+    assert result.exit_code == 3, out  # partial: stored some, failed some
+    assert "broken.json" in out and "other.json" in out and "ingest: partial" in out
     assert "2 new" in out  # the good file and its quote still land
     with duckdb.connect(db, read_only=True) as con:
         status, skipped, notes = con.execute("SELECT status, n_skipped, notes FROM runs").fetchone()
-    assert status == "ok" and skipped == 3 and "broken.json" in notes
+        failures = con.execute("SELECT source, item, attempts FROM collect_failures ORDER BY item").fetchall()
+    assert status == "partial" and skipped == 2 and "broken.json" in notes
+    assert failures == [("files", str(inputs / "broken.json"), 1), ("files", str(inputs / "other.json"), 1)]
+
+    # the next ingest of anything reads them again; mended, they are stored and forgotten
+    (inputs / "other.json").unlink()
+    (inputs / "broken.json").write_text(next((ROOT / "seeds" / "threads").rglob("*.json")).read_text("utf-8"),
+                                        encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text("An article with nothing quoted.", encoding="utf-8")
+    again = runner.invoke(app, ["--db", db, "ingest", str(other)], env={"COLUMNS": "160"})
+    assert again.exit_code == 0, again.output
+    assert "earlier failure no longer exists" in again.output
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
+        assert con.execute("SELECT status FROM runs ORDER BY started_at").fetchall() == [("partial",), ("ok",)]
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["collect", "files"], ["collect", "dump"]])
+def test_a_missing_path_is_one_line_and_creates_nothing(tmp_path, command):
+    result = runner.invoke(app, ["--db", str(tmp_path / "db" / "x.duckdb"), *command, str(tmp_path / "nope")],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and result.output.strip() == f"no such file or folder: {tmp_path / 'nope'}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no database, lock, read copy or key
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["collect", "files"]])
+def test_only_unreadable_files_create_no_database(tmp_path, command):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": "world"}', encoding="utf-8")
+    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), *command, str(bad)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "nothing readable" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
+
+
+@pytest.mark.parametrize("args", [["classify", "--model", "baseline"], ["trends"], ["brief", "--week", "2026-W10"],
+                                  ["label", "--export", "x.jsonl"], ["doctor"], ["forget", "--author", "a", "--yes"]])
+def test_commands_that_need_a_database_refuse_a_missing_one(tmp_path, args):
+    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), *args], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert f"no database at {tmp_path / 'x.duckdb'}" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["classify-file", "{missing}", "{out}"], ["shares", "{missing}"],
+                                  ["eval", "{missing}"]])
+def test_a_missing_input_file_is_one_line(tmp_path, args):
+    args = [a.format(missing=tmp_path / "missing.jsonl", out=tmp_path / "out.jsonl") for a in args]
+    result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), *args], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "missing.jsonl" in result.output and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("args, hint", [

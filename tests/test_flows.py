@@ -1,5 +1,7 @@
 """The flows' tasks and helpers, called directly (``.fn``): no Prefect server, fast."""
 
+import json
+
 import duckdb
 import pytest
 
@@ -127,3 +129,105 @@ def test_sources_that_failed_after_retries_are_recorded_in_runs(tmp_path):
                            "ORDER BY started_at").fetchall()
     assert [r[:3] for r in rows] == [("partial", 2, 1), ("failed", 2, 2)]
     assert json.loads(rows[0][3])["failed_sources"] == {"hn-qwen": "ConnectionError: reset"}
+
+
+def test_a_source_with_items_it_could_not_fetch_fails_its_task_after_storing(tmp_path):
+    """The task raises (so Prefect retries it and the flow ends Failed) after the stored work and
+    the failed items are in the database; its retry fetches the failed items first."""
+    from flows.common import StepIncomplete
+    from tests.conftest import SEEDS
+
+    db = tmp_path / "partial.duckdb"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"hello": "world"}', encoding="utf-8")
+    params = {"paths": [str(SEEDS / "000_df123552c6684693.txt"), str(broken)]}
+    with disable_run_logger(), pytest.raises(StepIncomplete, match="partial: 1 could not be fetched"):
+        collect_source.fn("files", "local", params, str(db))
+    assert retry_network_errors(None, None, prefect.states.Failed(data=StepIncomplete("x"))) is True
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 6  # kept
+        assert con.execute("SELECT status FROM runs").fetchall() == [("partial",)]
+        assert con.execute("SELECT item FROM collect_failures").fetchall() == [(str(broken),)]
+    broken.write_text(next((SEEDS / "threads").rglob("*.json")).read_text("utf-8"), encoding="utf-8")
+    with disable_run_logger():
+        summary = collect_source.fn("files", "local", params, str(db))  # the retry: mended, stored
+    assert summary["new"] > 0 and summary["failed"] == []
+
+
+def test_expected_skips_are_one_info_line_not_warnings(caplog, tmp_path):
+    """Stubs in the bundled snapshots repeat on every hourly run: one summary line at INFO; only
+    reasons worth acting on are warnings."""
+    import logging
+
+    from flows.collect import log_report
+    from sentiment.collect import run_source
+    from sentiment.store import connect
+
+    with connect(tmp_path / "x.duckdb") as con:
+        (spec,) = load_sources(ROOT / "sentiment.toml")
+        report = run_source(con, spec.kind, spec.params)
+    assert any("stub" in reason for reason in report.skipped)
+    report.skipped["page not fetched: HTTP 404"] = 1
+    caplog.set_level(logging.INFO, logger="test-collect")
+    log_report(logging.getLogger("test-collect"), "bundled", "files", report)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert warnings == ["bundled: skipped 1: page not fetched: HTTP 404"]
+    assert len(infos) == 2 and "expected skips:" in infos[1] and "stub not expanded" in infos[1]
+
+
+@pytest.mark.parametrize("flow_name, params, field", [
+    ("brief", {"week": "2026-13"}, "week"),
+    ("brief", {"week": "2026-W54"}, "week"),
+    ("classify", {"model": "gpt"}, "model"),
+    ("classify", {"batch_size": 0}, "batch_size"),
+    ("pipeline", {"model": "fastest"}, "model"),
+    ("pipeline", {"week": "W10"}, "week"),
+    ("collect", {"db": ""}, "db"),
+])
+def test_bad_flow_parameters_fail_before_the_run(flow_name, params, field):
+    import importlib
+
+    from prefect.exceptions import ParameterTypeError
+
+    flow_ = getattr(importlib.import_module(f"flows.{flow_name}"), flow_name)
+    with pytest.raises(ParameterTypeError, match=field):
+        flow_.validate_parameters(params)
+
+
+def test_every_flow_parameter_is_typed_and_described():
+    """The deployments' parameter schemas (what the UI shows and the API enforces) describe and
+    constrain every parameter."""
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.brief import brief
+    from flows.classify import classify
+    from flows.collect import collect
+    from flows.pipeline import pipeline
+    from flows.trends import trends
+
+    for flow_ in (collect, classify, trends, brief, pipeline):
+        schema = parameter_schema(flow_.fn).model_dump()
+        for name, prop in schema["properties"].items():
+            assert prop.get("description"), f"{flow_.name}.{name} has no description"
+    props = parameter_schema(pipeline.fn).model_dump()["properties"]
+    assert "2026-W10" in props["week"]["description"] and "pattern" in json.dumps(props["week"])
+    assert {"ensemble", "accurate", "fast", "baseline"} <= set(json.dumps(props["model"]).replace('"', " ").split())
+
+
+def test_an_untrained_preset_fails_the_flow_at_once_with_the_command_that_trains_it(tmp_path, monkeypatch):
+    from flows.classify import classify
+    from flows.common import PresetNotTrained
+    from flows.pipeline import pipeline
+    from sentiment.settings import get_settings
+
+    monkeypatch.setenv("SENTIMENT_MODELS_DIR", str(tmp_path / "no-models"))
+    get_settings.cache_clear()
+    db = tmp_path / "x.duckdb"
+    for run in (lambda: classify.fn(db=str(db), model="fast"), lambda: pipeline.fn(db=str(db), model="ensemble")):
+        with pytest.raises(PresetNotTrained, match="sentiment train --preset fast"):
+            run()
+    with pytest.raises(PresetNotTrained, match="sentiment train --preset accurate && sentiment train --preset fast"):
+        pipeline.fn(db=str(db), model="ensemble")
+    assert not db.exists() and not (tmp_path / "no-models").exists()  # nothing trained, nothing written
+    assert retry_network_errors(None, None, prefect.states.Failed(data=PresetNotTrained("x"))) is False

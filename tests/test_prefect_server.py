@@ -240,7 +240,8 @@ def test_classify_on_a_two_worker_dask_cluster_gives_the_same_stances(prefect_en
 _COLLECT = """
 import sys
 from flows.collect import collect
-print(collect(sources=sys.argv[1], db=sys.argv[2]))
+state = collect(sources=sys.argv[1], db=sys.argv[2], return_state=True)
+print(state.type.value, state.message)
 """
 
 _DUMP_API = """
@@ -275,7 +276,8 @@ def test_collect_flow_runs_keep_reddit_credentials_out_of_prefect(prefect_env, t
     xdg = tmp_path / "xdg"
     xdg.mkdir()
     env = {**_sentiment_env(prefect_env, tmp_path), "XDG_CONFIG_HOME": str(xdg),
-           "SENTIMENT_BACKOFF_SECONDS": "0.01", "SENTIMENT_COLLECT_RETRIES": "1"}
+           "SENTIMENT_BACKOFF_SECONDS": "0.01", "SENTIMENT_COLLECT_RETRIES": "1",
+           "SENTIMENT_FLOW_RETRIES": "0"}
     env = {k: v for k, v in env.items() if not k.lower().startswith("praw_")}
     db = tmp_path / "secrets.duckdb"
     outputs = []
@@ -295,9 +297,10 @@ def test_collect_flow_runs_keep_reddit_credentials_out_of_prefect(prefect_env, t
                                 env={**env, "SENTIMENT_REDDIT_SITE": "good"}, capture_output=True, text=True,
                                 timeout=RUN_TIMEOUT)
         outputs.append(broken.stdout + broken.stderr)
-    assert "'new': 12" in outputs[0] and "failed_sources': {}" in outputs[0]
-    assert "401" in outputs[1]
-    assert "RedditConfigError" in outputs[2] and "'failed_sources': {'r-qwen'" in outputs[2]
+    # the page behind port 9 never comes: every run ends Failed, naming what failed
+    assert all(out.startswith("FAILED") for out in outputs[:2]) and "paywalled" in outputs[0]
+    assert "401" in outputs[1]  # the state message names each source's failures
+    assert "RedditConfigError" in outputs[2] and "r-qwen" in outputs[2]
     api = _run([sys.executable, "-c", _DUMP_API], env)
     recorded = json.loads(api)
     runs = [r for r in recorded["flow_runs"] if r["name"].startswith("collect-")]
@@ -313,3 +316,69 @@ def test_collect_flow_runs_keep_reddit_credentials_out_of_prefect(prefect_env, t
         everything = repr([con.execute(f'SELECT * FROM "{t}"').fetchall() for (t,) in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()])
     assert not [s for s in secrets if s in everything]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 12  # the clean run's threads
+
+
+_HN_SOURCES = '[[hn]]\nname = "hn-qwen"\nquery = "qwen"\n[[files]]\nname = "bundled"\npaths = ["{seeds}"]\n'
+
+_STATES = """
+import asyncio, json
+from prefect.client.orchestration import get_client
+
+async def main():
+    async with get_client() as client:
+        flows = await client.read_flow_runs()
+        tasks = await client.read_task_runs()
+        logs = await client.read_logs()
+    print(json.dumps({"flows": [[str(f.id), f.name, f.state_type.value] for f in flows],
+                      "tasks": [[t.name, t.state_type.value, t.run_count, str(t.flow_run_id), str(t.id)] for t in tasks],
+                      "logs": [[str(r.task_run_id), r.message] for r in logs]}))
+
+asyncio.run(main())
+"""
+
+
+def test_a_source_that_keeps_failing_fails_the_run_in_prefect_after_its_retries(prefect_env, tmp_path):
+    """The HN API is down: the collect task is retried by Prefect, ends Failed, the pipeline still
+    classifies and briefs what the other source stored and then ends Failed; once the API is back
+    the next collect run fetches the failed search and ends Completed."""
+    from tests.fakes.hn import FakeHN
+    from tests.sources.test_hn_live import T0, _story
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(_HN_SOURCES.format(seeds=ROOT / "seeds"), encoding="utf-8")
+    db = tmp_path / "failing.duckdb"
+    env = {**_sentiment_env(prefect_env, tmp_path), "SENTIMENT_SOURCES": str(sources),
+           "SENTIMENT_HN_API_URL": f"http://127.0.0.1:{free_port()}/api/v1",  # nothing listens there
+           "SENTIMENT_COLLECT_RETRIES": "0", "SENTIMENT_BACKOFF_SECONDS": "0.01",
+           "SENTIMENT_FLOW_RETRIES": "1", "SENTIMENT_FLOW_RETRY_DELAY_SECONDS": "0.1"}
+    before = {f[0] for f in json.loads(_run([sys.executable, "-c", _STATES], env))["flows"]}
+    done = subprocess.run([sys.executable, "-c", _PIPELINE, str(db), str(tmp_path / "briefs")], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert done.returncode != 0 and "StepIncomplete" in done.stdout + done.stderr, done.stdout[-3000:]
+    recorded = json.loads(_run([sys.executable, "-c", _STATES], env))
+    new = {fid: (name, state) for fid, name, state in recorded["flows"] if fid not in before}
+    states = {name.split("-", 1)[0]: state for name, state in new.values()}
+    assert states == {"pipeline": "FAILED", "collect": "FAILED", "classify": "COMPLETED", "trends": "COMPLETED",
+                      "brief": "COMPLETED"}, new
+    tasks = {name: (state, runs) for name, state, runs, fid, _ in recorded["tasks"] if fid in new}
+    bundled = {tid for name, _, _, fid, tid in recorded["tasks"] if fid in new and name == "collect-bundled"}
+    assert tasks["collect-hn-qwen"] == ("FAILED", 2)  # the first attempt and Prefect's retry
+    assert tasks["collect-bundled"] == ("COMPLETED", 1), [m for tid, m in recorded["logs"] if tid in bundled]
+    assert (tmp_path / "briefs" / "2026-W10.html").exists()  # the later steps ran on what was stored
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM stances").fetchone()[0] > 500
+        assert con.execute("SELECT item, attempts FROM collect_failures").fetchall() == [("search?query=qwen", 2)]
+        statuses = dict(con.execute("SELECT step, list(status ORDER BY started_at) FROM runs GROUP BY step").fetchall())
+    assert statuses["collect:hn"] == ["failed", "failed"] and statuses["collect"] == ["partial"]
+    assert statuses["classify"] == ["ok"] and statuses["trends"] == ["ok"]
+
+    with FakeHN() as hn:
+        hn.add(_story(11, T0))
+        out = _run([sys.executable, "-c", _COLLECT, str(sources), str(db)],
+                   {**env, "SENTIMENT_HN_API_URL": f"{hn.url}/api/v1"})
+    assert out.startswith("COMPLETED"), out
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM documents WHERE source = 'hn' AND doc_id = 'hn:11'").fetchone()[0] == 1

@@ -47,11 +47,16 @@ def bundled_files() -> list[Path]:
 
 def json_objects(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     """``(line number, object, None)`` per non-blank line, or ``(number, None, reason)`` for a
-    line that is not a JSON object; a file that is not UTF-8 raises ``LabelFileError``."""
+    line that is not a JSON object; a file that is missing, unreadable or not UTF-8 raises
+    ``LabelFileError`` (one line)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
         raise LabelFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except FileNotFoundError:
+        raise LabelFileError(f"{path}: no such file") from None
+    except OSError as exc:  # a folder, no permission: one line, not a traceback
+        raise LabelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

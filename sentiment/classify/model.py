@@ -96,6 +96,16 @@ def model_share_caveat(model_version: str | None) -> str:
             "`sentiment label --audit 100` to correct them")
 
 
+def untrained_presets(name: str) -> list[str]:
+    """The presets classifier ``name`` needs that this machine has not trained yet (loading it
+    would train them first, for minutes): none for ``baseline``, both at most for ``ensemble``."""
+    from sentiment.classify.trained import is_trained, model_dir
+    from sentiment.settings import get_settings
+
+    needs = {"accurate": ["accurate"], "fast": ["fast"], "ensemble": ["accurate", "fast"]}.get(name, [])
+    return [p for p in needs if not is_trained(model_dir(get_settings(), p))]
+
+
 def available_classifiers() -> list[str]:
     return sorted(_REGISTRY)
 

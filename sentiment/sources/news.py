@@ -22,6 +22,8 @@ from sentiment.sources.web import ArticleMeta, parse_article
 from sentiment.text import content_hash
 
 SOURCE = "web"
+FEED_SOURCE = "feeds"
+"""The ``collect_failures`` source of feeds that could not be read (their pages are ``web``)."""
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|mc_cid|mc_eid|ref|ref_src|cmpid|ocid|spm)$", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.I)
 
@@ -147,17 +149,18 @@ def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: 
         seen.add(canonical)
         ctx.store(parsed)
     clear_failure(ctx.con, SOURCE, url)
+    ctx.done()
 
 
-def _retry_list(ctx, urls: list[str]) -> list[str]:
-    """Earlier failures to retry, then ``urls``. A failure whose URL was stored redacted (it held
-    credentials, which are never stored) is retried when its URL is given again; until then it
-    stays recorded and is reported as skipped."""
+def _retry_list(ctx, urls: list[str], source: str = SOURCE) -> list[str]:
+    """Earlier failures of ``source`` to retry, then ``urls``. A failure whose URL was stored
+    redacted (it held credentials, which are never stored) is retried when its URL is given again;
+    until then it stays recorded and is reported as skipped."""
     from sentiment.store.collect_state import pending_failures
 
     given = {redact_url(u): u for u in urls}
     todo = []
-    for item in pending_failures(ctx.con, SOURCE):
+    for item in pending_failures(ctx.con, source):
         if not is_redacted(item):
             todo.append(item)
         elif item in given:
@@ -214,6 +217,7 @@ def collect_feeds(ctx, feed_urls: list[str]) -> None:
     """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet."""
     from sentiment.sources.http import get, make_client
     from sentiment.sources.retry import FetchFailed, backoff_from_settings
+    from sentiment.store.collect_state import clear_failure
 
     backoff = backoff_from_settings(ctx.settings)
     found: dict[str, ArticleMeta | None] = {}
@@ -221,20 +225,19 @@ def collect_feeds(ctx, feed_urls: list[str]) -> None:
         "SELECT url FROM documents WHERE source = ? AND kind = 'article' AND url IS NOT NULL", [SOURCE]).fetchall()}
     seen: set[str] = set()
     with make_client(ctx.settings) as client:
-        for feed_url in feed_urls:
+        for feed_url in _retry_list(ctx, feed_urls, FEED_SOURCE):  # feeds that failed before first
             try:
                 response = get(client, feed_url, backoff)
             except FetchFailed as exc:
-                ctx.report.failed.append(redact_url(feed_url))
-                ctx.report.skipped[f"feed not fetched: {redact(exc.reason)}"] += 1
+                ctx.fail(FEED_SOURCE, feed_url, exc.reason, "feed")
                 continue
             try:
                 listed, skipped = feed_entries(response.content, dict(response.headers))
             except ParseError as exc:
-                ctx.report.failed.append(redact_url(feed_url))
-                ctx.report.skipped[f"feed not read: {exc}"] += 1
-                note_example(ctx.report.examples, f"feed not read: {exc}", redact_url(feed_url))
+                ctx.fail(FEED_SOURCE, feed_url, str(exc), "feed", "read")
                 continue
+            clear_failure(ctx.con, FEED_SOURCE, feed_url)
+            ctx.done()
             ctx.report.skipped.update(skipped.skipped)
             merge_examples(ctx.report.examples, skipped.examples)
             for link, entry_meta in listed:

@@ -1,12 +1,15 @@
 """What collectors remember between runs: listing watermarks and items to retry.
 
 Both live in DuckDB (migration 002) so that a re-run, on any machine holding the database file,
-picks up where the last run stopped.
+picks up where the last run stopped. A failed item is a thread, story, URL or file, or a whole
+listing or search (``search?query=qwen&since=2026-02-15``, see :func:`query_item`): the next run
+of the source repeats the search with the options it failed with.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
 import duckdb
 
@@ -58,3 +61,28 @@ def clear_failure(con: duckdb.DuckDBPyConnection, source: str, item: str) -> Non
     """Forget a failure once the item has been stored (``item`` as fetched: it is redacted here as
     :func:`record_failure` stored it)."""
     con.execute("DELETE FROM collect_failures WHERE source = ? AND item = ?", [source, redact_url(item)]).fetchall()
+
+
+def query_item(kind: str, params: dict[str, object]) -> str:
+    """The ``collect_failures`` item of a listing, search or dump file that failed:
+    ``kind?name=value&...`` with the options it ran with (empty ones left out, names sorted, a
+    list as repeated names), so the next run can repeat it exactly. Thread and story ids never
+    contain ``?``, so the two kinds of item cannot be confused."""
+    kept: list[tuple[str, str]] = []
+    for name, value in sorted(params.items()):
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if v not in (None, ""):
+                kept.append((name, str(v)))
+    return f"{kind}?{urlencode(kept)}"
+
+
+def parse_query_item(item: str, kind: str) -> dict[str, list[str]] | None:
+    """The options of a :func:`query_item` of ``kind`` (each a list of values), or None when
+    ``item`` is not one."""
+    head, sep, query = item.partition("?")
+    if not sep or head != kind:
+        return None
+    found: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query):
+        found.setdefault(name, []).append(value)
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from datetime import datetime, timezone
 from importlib import resources
@@ -16,9 +17,12 @@ from pathlib import Path
 import duckdb
 
 from sentiment.store.lock import DatabaseBusy, acquire_writer, release_writer
-from sentiment.store.snapshot import is_stale, publish_file, snapshot_path
+from sentiment.store.snapshot import is_read_copy, is_stale, publish_file, snapshot_path
 
 _VIEWS_KEY = "views_sha256"
+_MIGRATING = threading.Lock()
+"""Writers of one process share the writer lock, so two threads (a flow's concurrent collect
+tasks) could migrate a new file at once and collide in DuckDB's catalog; they take turns here."""
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -157,20 +161,32 @@ def connect(
     abandoned, see ``store.runs``); closing the connection releases the lock
     and, unless ``publish=False``, refreshes the read-only copy. Readers (``read_only=True``) open
     that copy, never the file a writer needs; a missing or stale copy is refreshed first when no
-    writer is busy. Extensions are never downloaded: the pipeline makes no network calls of its own.
+    writer is busy. A reader given the published copy itself (``*.read.duckdb``) opens it as it
+    is: it never takes a lock on it and never publishes from it. Readers wait at most ``timeout``
+    seconds (default ``SENTIMENT_READER_WAIT``, a few seconds), then raise ``DatabaseBusy`` (a
+    file held for writing by another process, nothing published yet) or ``FileNotFoundError``, each
+    one line. Extensions are never downloaded: the pipeline makes no network calls of its own.
     """
     path = Path(path)
     config = {"autoinstall_known_extensions": False}
     if timeout is None:
         from sentiment.settings import get_settings
 
-        timeout = get_settings().lock_timeout
+        timeout = get_settings().reader_wait if read_only else get_settings().lock_timeout
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no database at {path}: run `sentiment ingest` or `sentiment demo` first")
+        if is_read_copy(path):
+            return _open_reader(path, config, time.monotonic() + timeout)
         if is_stale(path):
-            _refresh_snapshot(path, wait=0 if snapshot_path(path).exists() else timeout)
-        return duckdb.connect(str(snapshot_path(path)), read_only=True, config=config)
+            try:
+                _refresh_snapshot(path, wait=0 if snapshot_path(path).exists() else timeout)
+            except DatabaseBusy:
+                if not snapshot_path(path).exists():
+                    raise DatabaseBusy(f"{path} is being written and no read copy has been published yet; "
+                                       "try again when the run finishes") from None
+                # a writer is busy and will publish when it finishes; read the last copy
+        return _open_reader(snapshot_path(path), config, time.monotonic() + timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
     acquire_writer(path, timeout)
@@ -181,15 +197,33 @@ def connect(
         raise
     writer = WriterConnection(con, path, publish)
     try:
-        migrate(con)
         from sentiment.store.runs import abandon_dead_runs  # runs imports this module
 
-        abandon_dead_runs(con)  # we hold the writer lock: a killed run's row can be closed now
+        with _MIGRATING:
+            migrate(con)
+            abandon_dead_runs(con)  # we hold the writer lock: a killed run's row can be closed now
     except BaseException:
         writer._publish = False
         writer.close()
         raise
     return writer
+
+
+def _open_reader(path: Path, config: dict, deadline: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect(read_only=True)``, waiting until ``deadline`` while another process holds
+    the file for writing, then ``DatabaseBusy`` in one line (never a DuckDB traceback)."""
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=True, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseBusy(f"{path} is held open for writing by another process; "
+                                   "readers open the published copy (*.read.duckdb)") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 def _refresh_snapshot(path: Path, wait: float) -> None:
@@ -201,7 +235,7 @@ def _refresh_snapshot(path: Path, wait: float) -> None:
             return  # a writer is busy and will publish when it finishes; read the last copy
         raise
     try:
-        con = _open_writer(path, {"autoinstall_known_extensions": False}, time.monotonic() + max(wait, 1))
+        con = _open_writer(path, {"autoinstall_known_extensions": False}, time.monotonic() + min(max(wait, 1), 5))
     except BaseException:
         release_writer(path, publish=False, on_last_release=lambda _: None)
         raise

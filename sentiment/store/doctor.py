@@ -18,7 +18,8 @@ import duckdb
 
 from sentiment.store.compact import quoted_literal
 from sentiment.store.db import _migrations, utcnow
-from sentiment.store.snapshot import snapshot_path
+from sentiment.store.lock import writer_busy
+from sentiment.store.snapshot import is_stale, snapshot_path
 from sentiment.store.writes import ACTIVE_MODEL_KEY
 
 STUCK_AFTER = timedelta(hours=1)
@@ -118,7 +119,8 @@ class _Doctor:
         found = self.schema()
         if "documents" not in self.tables:
             return found
-        for check in (self.orphans, self.models, self.pending, self.trends, self.runs, self.failures):
+        for check in (self.orphans, self.models, self.pending, self.trends, self.event_effects, self.runs,
+                      self.failures, self.read_copy):
             found.extend(check())
         return found
 
@@ -214,13 +216,70 @@ class _Doctor:
         return [Finding("pending classification", "ok", "every community document is classified")]
 
     def trends(self) -> list[Finding]:
+        """The trend tables against what changed since their refresh: stances, documents, events."""
         if "stance_day_counts" not in self.tables:
             return []
         refreshed = self._one("SELECT max(refreshed_at) FROM stance_day_counts")
         classified = self._one("SELECT max(classified_at) FROM stances")
+        newer = []
         if classified is not None and (refreshed is None or refreshed < classified):
-            return [Finding("trend tables", "action", "older than the last classification", self._cmd("trends"))]
-        return []
+            newer.append("the last classification")
+        docs, events = False, False
+        for step, n_new, n_updated, notes in self.con.execute(
+                "SELECT step, n_new, n_updated, notes FROM runs WHERE (step = 'ingest' OR step LIKE 'collect:%') "
+                "AND status IN ('ok', 'partial') AND (? IS NULL OR finished_at > ?)", [refreshed, refreshed]).fetchall():
+            docs = docs or bool(n_new or n_updated)
+            try:
+                counts = (json.loads(notes or "{}").get("events") or {})
+            except (ValueError, AttributeError):
+                counts = {}
+            events = events or bool(isinstance(counts, dict) and (counts.get("new") or counts.get("updated")))
+        if docs:
+            newer.append("documents stored since")
+        if events:
+            newer.append("events stored since")
+        if newer:
+            when = f"refreshed {refreshed:%Y-%m-%d %H:%M} UTC" if refreshed else "never refreshed"
+            return [Finding("trend tables", "action", f"{when}, older than {', '.join(newer)}", self._cmd("trends"))]
+        if refreshed is None:
+            return []
+        return [Finding("trend tables", "ok", f"refreshed {refreshed:%Y-%m-%d %H:%M} UTC, after every change")]
+
+    def event_effects(self) -> list[Finding]:
+        """Events with no ``event_effects`` rows: stale when classified documents fall in their
+        windows (the trends step makes the rows), normal when none do."""
+        if "event_effects" not in self.tables or "events" not in self.tables:
+            return []
+        rows = self.con.execute("""
+            SELECT e.event_id,
+                   (SELECT count(*) FROM classified_documents c
+                    WHERE c.day BETWEEN e.occurred_at - 14 AND e.occurred_at + 13) AS n
+            FROM events e
+            WHERE NOT EXISTS (SELECT 1 FROM event_effects f WHERE f.event_id = e.event_id)
+            ORDER BY e.occurred_at, e.event_id""").fetchall()
+        stale = [f"{event_id} ({n} classified documents in its windows)" for event_id, n in rows if n]
+        quiet = [event_id for event_id, n in rows if not n]
+        out = []
+        if stale:
+            out.append(Finding("events without effect rows", "action", "; ".join(stale[:10]), self._cmd("trends")))
+        if quiet:
+            out.append(Finding("events without documents", "info",
+                               f"{', '.join(quiet[:10])}: no classified document in their windows yet"))
+        return out
+
+    def read_copy(self) -> list[Finding]:
+        """The published read copy (what dashboards and the brief read) against the database."""
+        copy = snapshot_path(self.path)
+        if not copy.exists():
+            return [Finding("read copy", "info", f"{copy.name} not published yet; the next writer publishes it")]
+        if not is_stale(self.path):
+            return [Finding("read copy", "ok", f"{copy.name} is as new as the database")]
+        if writer_busy(self.path):
+            return [Finding("read copy", "info", f"{copy.name} is older than the database: a writer is running "
+                                                 "and publishes it when it finishes")]
+        return [Finding("read copy", "action", f"{copy.name} is older than the database: readers see old data "
+                                               "(a writer ended without publishing, or the file was changed by "
+                                               "another tool); any writer publishes it", self._cmd("trends"))]
 
     # --- runs ----------------------------------------------------------------------
     def _rerun(self, step: str, notes: str | None) -> str:
@@ -233,6 +292,8 @@ class _Doctor:
             return self._cmd("collect", kind, *_collect_args(kind, params))
         if step == "ingest":
             return self._cmd("ingest", "PATH...")
+        if step == "collect":  # the collect flow's row naming the sources that failed
+            return "prefect deployment run collect/collect-hourly"
         return self._cmd(step)
 
     def runs(self) -> list[Finding]:
@@ -251,24 +312,40 @@ class _Doctor:
             QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
             ORDER BY step""").fetchall()
         for step, status, notes in last:
+            try:
+                parsed = json.loads(notes or "{}")
+            except ValueError:
+                parsed = {}
+            parsed = parsed if isinstance(parsed, dict) else {}
             if status == "failed":
-                try:
-                    error = json.loads(notes or "{}").get("error") or "no error recorded"
-                except ValueError:
-                    error = "no error recorded"
+                error = parsed.get("error") or _failed_items(parsed) or "no error recorded"
                 out.append(Finding(f"last {step} run failed", "action", str(error)[:200], self._rerun(step, notes)))
-        if not stuck and not any(s == "failed" for _, s, _ in last):
+            elif status == "partial":
+                out.append(Finding(f"last {step} run partial", "action",
+                                   f"stored some, failed some: {_failed_items(parsed) or 'see its notes'}"[:200],
+                                   self._rerun(step, notes)))
+        if not stuck and not any(s in ("failed", "partial") for _, s, _ in last):
             out.append(Finding("runs", "ok", f"the last run of each of {len(last)} steps succeeded"))
         return out
 
     def failures(self) -> list[Finding]:
+        """Items a collector could not fetch, waiting for the next run of their source."""
         if "collect_failures" not in self.tables:
             return []
-        rows = self.con.execute(
-            "SELECT source, count(*) FROM collect_failures GROUP BY ALL ORDER BY source").fetchall()
-        return [Finding(f"{source} items not fetched", "info",
-                        f"{n} (thread, story or URL) failed before; the next `sentiment collect` of that source "
-                        "retries them") for source, n in rows]
+        out = []
+        for source, n, attempts, reason, items in self.con.execute("""
+                SELECT source, count(*), max(attempts), arg_max(reason, last_failed_at),
+                       list(item ORDER BY first_failed_at, item)[1:3]
+                FROM collect_failures GROUP BY ALL ORDER BY source""").fetchall():
+            steps = _FAILURE_STEPS.get(source, [f"collect:{source}"])
+            row = self.con.execute(
+                "SELECT step, notes FROM runs WHERE list_contains(?, step) ORDER BY started_at DESC LIMIT 1",
+                [steps]).fetchall()
+            fix = self._rerun(*row[0]) if row else self._rerun(steps[0], None)
+            out.append(Finding(f"{source} items waiting for a retry", "action",
+                               f"{n} (e.g. {', '.join(items)}; up to {attempts} attempts; last reason: {reason}); "
+                               "the next run of that source retries them", fix))
+        return out
 
     def steps(self) -> list[StepSummary]:
         if "runs" not in self.tables:
@@ -282,6 +359,21 @@ class _Doctor:
             QUALIFY row_number() OVER (PARTITION BY step ORDER BY started_at DESC) = 1
             ORDER BY step""").fetchall()
         return [StepSummary(*row) for row in rows]
+
+
+_FAILURE_STEPS: dict[str, list[str]] = {
+    "web": ["collect:pages", "collect:feeds"], "feeds": ["collect:feeds"], "files": ["collect:files", "ingest"],
+}
+"""The steps whose next run retries a ``collect_failures`` source (others: ``collect:<source>``)."""
+
+
+def _failed_items(notes: dict) -> str:
+    """What a run's notes say failed: items, files or sources, the first few."""
+    found = notes.get("failed") or list(notes.get("failed_files") or {}) or list(notes.get("failed_sources") or {})
+    if not found:
+        return ""
+    items = [str(x) for x in found]
+    return f"{len(items)} failed ({', '.join(items[:3])}{' …' if len(items) > 3 else ''})"
 
 
 def _collect_args(kind: str, params: dict) -> list[str]:

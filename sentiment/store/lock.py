@@ -9,6 +9,8 @@ itself serialises connections of one process, and nested ``connect`` calls must 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,3 +76,23 @@ def holds_writer(db: Path) -> bool:
     """Whether this process currently holds the writer lock of ``db``."""
     with _guard:
         return db.resolve() in _held
+
+
+def writer_busy(db: Path) -> bool:
+    """Whether a writer (this process or another) holds the writer lock of ``db`` right now,
+    found without creating or writing anything (``sentiment doctor`` must not write)."""
+    if holds_writer(db):
+        return True
+    try:
+        fd = os.open(lock_path(db), os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)

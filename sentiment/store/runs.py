@@ -1,7 +1,9 @@
 """The ``runs`` table: one row per step run, with what came in, what was new and what was skipped.
 
-Statuses: ``running`` (started, not finished), ``ok``, ``partial``, ``failed`` (an error was
-caught and recorded) and ``abandoned``: the process running it died without finishing (killed,
+Statuses: ``running`` (started, not finished), ``ok`` (every unit of work done), ``partial``
+(some done and kept, some failed: the failed items are in ``collect_failures`` and the next run
+retries them), ``failed`` (nothing could be done, or an error was caught and recorded) and
+``abandoned``: the process running it died without finishing (killed,
 out of memory, power cut), so nothing could record the end. Every run notes the process that
 runs it (``pid``, ``host``); a writer opening the database marks 'running' rows whose process
 is gone as abandoned (:func:`abandon_dead_runs`). What such a run committed is kept; the next
@@ -27,6 +29,32 @@ from sentiment.redact import redact, redact_value
 from sentiment.store.db import utcnow
 
 
+EXIT_OK = 0
+"""Exit code of a step that did all its work (status ``ok``)."""
+EXIT_FAILED = 1
+"""Exit code of a step that could do nothing (status ``failed``)."""
+EXIT_USAGE = 2
+"""Exit code of a command refused before it started: a bad option, a missing path or database."""
+EXIT_PARTIAL = 3
+"""Exit code of a step that stored some work and failed some items (status ``partial``)."""
+
+_EXIT_CODES = {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED}
+
+
+def outcome(n_failed: int, n_done: int) -> str:
+    """The run status the outcome rule gives: ``ok`` when nothing failed, ``partial`` when some
+    units of work (a file, a thread, a search) were done and some failed, ``failed`` when none was
+    done. One rule for every step, so a status, an exit code and a Prefect state never disagree."""
+    if n_failed == 0:
+        return "ok"
+    return "partial" if n_done > 0 else "failed"
+
+
+def exit_code(status: str) -> int:
+    """The process exit code of a run that ended with ``status`` (0 only for ``ok``)."""
+    return _EXIT_CODES.get(status, EXIT_FAILED)
+
+
 @dataclass
 class RunStats:
     """Counts a step accumulates while it runs; written to ``runs`` when it ends."""
@@ -39,6 +67,8 @@ class RunStats:
     skipped: Counter[str] = field(default_factory=Counter)
     notes: dict[str, object] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> first few skipped ids
+    status: str = "ok"
+    """How the run ends when no exception escapes it; a step sets it with :func:`outcome`."""
 
     @property
     def n_skipped(self) -> int:
@@ -85,20 +115,20 @@ def finish_run(con: duckdb.DuckDBPyConnection, stats: RunStats, status: str) -> 
 
 @contextmanager
 def track_run(con: duckdb.DuckDBPyConnection, step: str) -> Iterator[RunStats]:
-    """Record a step in ``runs``: a 'running' row at once, 'ok' or 'failed' with counts at the end.
+    """Record a step in ``runs``: a 'running' row at once, and at the end ``stats.status`` (``ok``
+    unless the step set ``partial`` or ``failed``) or 'failed' when an exception escapes, with counts.
 
     A crash leaves the 'running' row behind, which is how an interrupted run can be told apart.
     """
     stats = start_run(con, step)
-    status = "ok"
     try:
         yield stats
     except BaseException as exc:
-        status = "failed"
+        stats.status = "failed"
         stats.notes["error"] = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        finish_run(con, stats, status)
+        finish_run(con, stats, stats.status)
 
 
 def process_alive(pid: int) -> bool:

@@ -21,6 +21,12 @@ def snapshot_path(db: Path) -> Path:
     return db.with_name(f"{db.stem}.read{db.suffix or '.duckdb'}")
 
 
+def is_read_copy(path: Path) -> bool:
+    """Whether ``path`` is a published read copy (``*.read.duckdb``) rather than a database a
+    writer owns: readers open such a file as it is, never lock it and never publish from it."""
+    return Path(path).stem.endswith(".read")
+
+
 def publish_file(db: Path) -> Path:
     """Copy ``db`` to its snapshot path atomically. The caller holds the writer lock and has
     checkpointed and closed every connection, so the file alone is the whole database."""

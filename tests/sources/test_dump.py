@@ -104,7 +104,7 @@ def test_collect_dump_streams_zst_filters_counts_malformed_and_is_idempotent(con
     assert report.skipped == {
         "malformed line (not a JSON comment or submission)": 3, "malformed line (not UTF-8)": 1,
         "outside the subreddit filter": 3, "outside the date range": 1, "exact duplicate": 1,
-        "no such dump file": 1}
+        "dump file not read: no such file": 1}
     assert report.failed == [str(tmp_path / "missing.zst")]
     parents = dict(con.execute("SELECT doc_id, parent_id FROM documents").fetchall())
     assert parents["reddit:t1_c4"] == "reddit:t1_c3" and parents["reddit:t1_c3"] == "reddit:t1_c1"
@@ -142,7 +142,7 @@ def test_a_corrupt_zst_frame_keeps_the_batches_before_it_and_reports_the_file(co
     path.write_bytes(good + bytes(second))
     report = run_source(con, "dump", {"paths": [str(path)]})
     assert report.failed == [str(path)]
-    assert any(reason.startswith("unreadable dump file") for reason in report.skipped)
+    assert any(reason.startswith("dump file not read: ") for reason in report.skipped)
     stored = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     assert 150 <= stored <= 200 and stored % 50 == 0  # whole batches of the first frame
     path.write_bytes(good + zstandard.ZstdCompressor(level=3).compress(b"".join(lines[200:])))

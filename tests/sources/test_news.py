@@ -55,7 +55,8 @@ def test_feeds_collect_articles_quotes_and_dedupe(con, site):
     again = run_source(con, "feeds", {"urls": [f"{site.url}/feed.xml"]})
     assert again.new == 0 and again.skipped["article already stored"] == 2
     assert site.requests_to("/news/qwen-lead") == 0 and site.requests_to("/news/missing") == 1  # retried
-    assert again.failed == [f"{site.url}/news/missing"]
+    assert site.requests_to("/not-a-feed") == 1  # the feed that failed is read again too
+    assert again.failed == [f"{site.url}/not-a-feed", f"{site.url}/news/missing"]
 
 
 def test_pages_by_url_use_the_canonical_address(con, site):

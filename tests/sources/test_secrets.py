@@ -103,14 +103,14 @@ def test_cli_runs_with_praw_ini_secrets_leak_nothing(cli_reddit, tmp_path):
     outputs.append(ok)
 
     wrong = _cli(env, tmp_path, "wrong", "--thread", "abc")  # 401 from the token endpoint
-    assert wrong.returncode == 0 and "401" in wrong.stdout
+    assert wrong.returncode == 1 and "401" in wrong.stdout  # nothing collected: failed
     outputs.append(wrong)
 
     server.fail("/r/LocalLLaMA/search", "429", times=10)
     server.fail("/comments/def", "429", times=10)
     server.fail("/api/morechildren", "503")  # prawcore retries a 5xx itself
     faults = _cli(env, tmp_path, "good", "--subreddit", "LocalLLaMA", "--query", "gpu", "--thread", "def")
-    assert faults.returncode == 0 and "failed 2" in faults.stdout
+    assert faults.returncode == 3 and "failed 2" in faults.stdout  # abc (retried) stored: partial
     outputs.append(faults)
 
     incomplete = _cli(env, tmp_path, "no-such-site", "--thread", "abc")
@@ -130,10 +130,11 @@ def test_cli_runs_with_praw_ini_secrets_leak_nothing(cli_reddit, tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         runs = con.execute("SELECT status, notes FROM runs ORDER BY started_at").fetchall()
         failures = con.execute("SELECT item, reason FROM collect_failures ORDER BY item").fetchall()
-    assert [r[0] for r in runs] == ["ok", "ok", "ok", "failed", "failed"]
+    assert [r[0] for r in runs] == ["ok", "failed", "partial", "failed", "failed"]
     assert "RedditConfigError" in runs[3][1] and "ParsingError" in runs[4][1]
     assert "401" in runs[1][1]  # abc failed then, and the next run's retry stored it
-    assert [f[0] for f in failures] == ["def"] and "429" in failures[0][1]
+    assert [f[0] for f in failures] == ["def", "listing?query=gpu&subreddit=LocalLLaMA"]
+    assert all("429" in reason for _, reason in failures)
     _assert_clean(_everything_in(db), secrets)
 
 
@@ -170,7 +171,8 @@ def test_in_process_runs_leak_nothing_to_logs_exceptions_or_tables(env_credentia
 
     monkeypatch.setenv("praw_client_secret", WRONG_SECRET)  # the token endpoint answers 401
     report = run_source(con, "reddit", {"threads": ["def"]})
-    assert report.failed == ["abc", "def"] and any("401" in r for r in report.skipped)  # abc: pending
+    assert report.failed == ["listing r/localllama?q=", "abc", "def"]  # the listing and abc: pending
+    assert any("401" in r for r in report.skipped)
     errors += list(report.skipped)
 
     monkeypatch.setenv("SENTIMENT_REDDIT_SITE", "no-such-site")
@@ -186,7 +188,7 @@ def test_in_process_runs_leak_nothing_to_logs_exceptions_or_tables(env_credentia
     _assert_clean(log_text + "\n".join(errors), secrets)
     con.execute("CHECKPOINT")
     rows = con.execute("SELECT step, status FROM runs ORDER BY started_at").fetchall()
-    assert rows == [("collect:reddit", "ok")] * 3 + [("collect:reddit", "failed")]
+    assert rows == [("collect:reddit", "ok")] + [("collect:reddit", "failed")] * 3
     text = "\n".join(repr(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in
                      ("runs", "collect_failures", "collect_watermarks", "documents", "meta"))
     _assert_clean(text + db_path.read_bytes().decode("latin-1"), secrets)
@@ -236,11 +238,12 @@ def test_feed_and_page_urls_with_credentials_are_recorded_redacted(con, tmp_path
         # the failed page is recorded masked; it is retried only when its URL is given again
         again = run_source(con, "pages", {"urls": []})
         assert any("held credentials" in r for r in again.skipped)
-        assert con.execute("SELECT item FROM collect_failures").fetchall() == [(f"{web.url}/news/alibaba-reply?token=***",)]
+        assert con.execute("SELECT source, item FROM collect_failures ORDER BY source").fetchall() == [
+            ("feeds", feeds.failed[0]), ("web", f"{web.url}/news/alibaba-reply?token=***")]
         web.clear_faults()
         retried = run_source(con, "pages", {"urls": [page]})
         assert retried.failed == [] and retried.new >= 1
-    assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
+    assert con.execute("SELECT source FROM collect_failures").fetchall() == [("feeds",)]  # never given again
     urls = [r[0] for r in con.execute("SELECT url FROM documents WHERE kind = 'article'").fetchall()]
     assert urls == [f"{web.url}/news/alibaba-reply"]  # the stored canonical URL has no token
     notes = [json.loads(r[0]) for r in con.execute("SELECT notes FROM runs").fetchall()]

@@ -80,7 +80,7 @@ def test_damage_is_found_with_the_command_that_mends_it(demo_db, tmp_path):
 
 def test_missing_database_and_missing_migrations(tmp_path):
     missing = _doctor(tmp_path / "nope.duckdb")
-    assert missing.exit_code == 1 and "no database at" in missing.output
+    assert missing.exit_code == 2 and "no database at" in missing.output
     assert not (tmp_path / "nope.duckdb").exists()
     old = tmp_path / "old.duckdb"
     with duckdb.connect(str(old)) as con:

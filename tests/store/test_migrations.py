@@ -71,3 +71,28 @@ def test_read_only_open_of_a_missing_file_says_what_to_do(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="sentiment demo"):
         connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_two_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path):
+    """A flow's collect tasks run on threads and share the process's writer lock: both opening a
+    database that does not exist yet must not collide in DuckDB's catalog (write-write conflict)."""
+    import threading
+
+    for attempt in range(5):
+        db = tmp_path / f"new{attempt}.duckdb"
+        barrier, errors = threading.Barrier(2), []
+
+        def open_it():
+            barrier.wait()
+            try:
+                with connect(db) as con:
+                    con.execute("SELECT count(*) FROM documents").fetchone()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(2)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        assert errors == []
+        with connect(db) as con:
+            assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(store_db._migrations())
