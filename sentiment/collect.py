@@ -23,6 +23,7 @@ from sentiment.settings import Settings, get_settings, load_author_key
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
 from sentiment.store import track_run, upsert_documents
+from sentiment.store.runs import DUPLICATE
 from sentiment.store.collect_state import (
     clear_failure, get_watermark, pending_failures, record_failure, set_watermark,
 )
@@ -55,7 +56,7 @@ class CollectReport:
         self.updated += result.n_updated
         self.unchanged += result.n_unchanged
         if result.n_duplicate:
-            self.skipped["exact duplicate"] += result.n_duplicate
+            self.skipped[DUPLICATE] += result.n_duplicate
 
 
 @dataclass
@@ -259,12 +260,9 @@ def run_source(
         try:
             _COLLECTORS[kind](ctx, dict(params))
         finally:
-            stats.n_in = report.fetched
-            stats.n_new = report.new
-            stats.n_updated = report.updated
             stats.skipped.update(report.skipped)
             merge_examples(stats.examples, report.examples)
-            stats.notes["unchanged"] = report.unchanged
+            stats.documents_read(report.fetched, report.new, report.updated, report.unchanged)
             if report.events:
                 stats.notes["events"] = dict(report.events)
             stats.notes["params"] = {k: v for k, v in params.items() if v not in (None, [], "")}
