@@ -15,7 +15,7 @@ from sentiment.classify.run import pending_documents  # noqa: E402
 from sentiment.sources_config import SourcesError, load_sources  # noqa: E402
 from sentiment.store import connect, upsert_stances  # noqa: E402
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, run_counts  # noqa: E402
 
 
 def test_the_bundled_sources_file_names_the_seeds_folder():
@@ -125,5 +125,8 @@ def test_sources_that_failed_after_retries_are_recorded_in_runs(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT status, n_in, n_skipped, notes FROM runs WHERE step = 'collect' "
                            "ORDER BY started_at").fetchall()
-    assert [r[:3] for r in rows] == [("partial", 2, 1), ("failed", 2, 2)]
+    assert [r[:3] for r in rows] == [("partial", 1, 1), ("failed", 2, 2)]  # the failed sources, each skipped
     assert json.loads(rows[0][3])["failed_sources"] == {"hn-qwen": "ConnectionError: reset"}
+    assert [json.loads(r[3])["sources"] for r in rows] == [2, 2]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert run_counts(con, "collect") == [(1, 0, 0, 0, 1), (2, 0, 0, 0, 2)]
