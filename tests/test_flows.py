@@ -7,7 +7,7 @@ prefect = pytest.importorskip("prefect")
 from prefect.logging import disable_run_logger  # noqa: E402
 
 from flows.brief import write_brief_task  # noqa: E402
-from flows.classify import classify_batch  # noqa: E402
+from flows.classify import Batches, classify_batches  # noqa: E402
 from flows.collect import collect_source  # noqa: E402
 from flows.common import retry_network_errors  # noqa: E402
 from flows.trends import refresh_trends_task  # noqa: E402
@@ -45,7 +45,7 @@ def test_collect_classify_trends_brief_tasks_fill_the_database(tmp_path):
         again = collect_source.fn(spec.kind, spec.name, spec.params, db)
         with connect(db) as con:
             todo, _ = pending_documents(con, "baseline-rules-1")
-        table = classify_batch.fn("baseline", 0, todo)
+        (table,) = classify_batches.fn("baseline", 0, Batches([todo]))
         with connect(db) as con:
             upsert_stances(con, table)
             set_meta(con, ACTIVE_MODEL_KEY, "baseline-rules-1")
@@ -58,7 +58,7 @@ def test_collect_classify_trends_brief_tasks_fill_the_database(tmp_path):
         assert con.execute("SELECT count(*) FROM stances").fetchone()[0] == len(todo) > 0
 
 
-def test_a_batch_task_gives_the_same_rows_as_the_cli_step(tmp_path):
+def test_a_batches_task_gives_the_same_rows_as_the_cli_step(tmp_path):
     from sentiment.classify import load_classifier
     from sentiment.classify.run import classify_pending
 
@@ -70,8 +70,10 @@ def test_a_batch_task_gives_the_same_rows_as_the_cli_step(tmp_path):
         todo, _ = pending_documents(con, "baseline-rules-1")
         classify_pending(con, load_classifier("baseline"), batch_size=64)
         expected = con.execute("SELECT doc_id, label, p_concern, p_neutral FROM stances ORDER BY doc_id").fetchall()
-    table = classify_batch.fn("baseline", 0, todo)
-    got = sorted(zip(*(table.column(c).to_pylist() for c in ("doc_id", "label", "p_concern", "p_neutral"))))
+    tables = classify_batches.fn("baseline", 0, Batches([todo[i:i + 100] for i in range(0, len(todo), 100)]))
+    assert [t.num_rows for t in tables] == [len(todo[i:i + 100]) for i in range(0, len(todo), 100)]  # a table per batch
+    got = sorted(row for table in tables for row in zip(
+        *(table.column(c).to_pylist() for c in ("doc_id", "label", "p_concern", "p_neutral"))))
     assert got == expected
 
 
