@@ -131,6 +131,22 @@ def run_flow(folder: Path, db: Path, out: Path) -> tuple[dict[str, float], float
     return stages, total
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) so far of this process, every thread, and of its children
+    (Prefect's temporary API server): the work a run costs, which other load on the machine
+    does not inflate the way it inflates wall time."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def _rows(db: Path) -> tuple:
     """Row counts, the label mix, and order-free checksums of every stored document, stance
     (label and probabilities) and shift test, so two runs compare row for row."""
@@ -177,16 +193,20 @@ def main() -> None:
 
         directs: list[dict[str, float]] = []
         flows: list[tuple[dict[str, float], float]] = []
+        cpu: dict[str, list[float]] = {"direct": [], "flow": []}
         rows = set()
         for r in range(args.repeats):
             for side in (("direct", "flow") if r % 2 == 0 else ("flow", "direct")):
                 db, out = tmp / f"{side}-{r}.duckdb", tmp / f"{side}-{r}-briefs"
+                before = cpu_seconds()
                 if side == "direct":
                     directs.append(run_direct(tmp / "input", db, out))
-                    print(f"run {r + 1} direct: {sum(directs[-1].values()):.2f}s")
+                    wall = sum(directs[-1].values())
                 else:
                     flows.append(run_flow(tmp / "input", db, out))
-                    print(f"run {r + 1} flow:   {flows[-1][1]:.2f}s")
+                    wall = flows[-1][1]
+                cpu[side].append(cpu_seconds() - before)
+                print(f"run {r + 1} {side + ':':<8}{wall:.2f}s wall, {cpu[side][-1]:.2f} CPU-s")
                 rows.add(_rows(db))
         (row,) = rows if len(rows) == 1 else (None,)
         print(f"\nrows: {(row or next(iter(rows)))[:4]} (documents, stances, labels, event_shift); flow and "
@@ -207,6 +227,10 @@ def main() -> None:
         print(f"{'total':<10}{flow_total:>10.2f}{direct_total:>12.2f}{flow_total - direct_total:>14.2f}"
               f"{100 * (flow_total - direct_total) / direct_total:>9.0f}%"
               "   (flow: its fastest run's wall time, orchestration included; direct: its fastest stages added)")
+        flow_cpu, direct_cpu = min(cpu["flow"]), min(cpu["direct"])
+        print(f"{'CPU-s':<10}{flow_cpu:>10.2f}{direct_cpu:>12.2f}{flow_cpu - direct_cpu:>14.2f}"
+              f"{100 * (flow_cpu - direct_cpu) / direct_cpu:>9.0f}%   (this process, every thread, and Prefect's "
+              "temporary server; fewest of the runs)")
         outside = min(total - sum(f.values()) for f, total in flows)
         print(f"outside the stages: {outside:.2f}s of the flow's wall time (five flow runs created, started and "
               "finished; Prefect waits up to 1 s for each one's heartbeat thread to stop)")

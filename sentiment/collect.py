@@ -23,10 +23,10 @@ from sentiment.settings import Settings, get_settings, load_author_key
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
 from sentiment.store import track_run, upsert_documents
-from sentiment.store.runs import DUPLICATE
 from sentiment.store.collect_state import (
     clear_failure, get_watermark, pending_failures, record_failure, set_watermark,
 )
+from sentiment.store.runs import DUPLICATE
 from sentiment.store.writes import UpsertResult
 
 KINDS = ("reddit", "hn", "dump", "feeds", "pages", "files")
