@@ -8,8 +8,11 @@ Generates ``--comments`` Reddit comments (default 100,000) as thread snapshots i
 2. the same library functions called directly, in one process, no Prefect
    (``run_source``, ``classify_pending``, ``refresh_trends``, ``build_brief``/``write_brief``).
 
-Both must produce the same rows. The flow needs a Prefect API: ``PREFECT_API_URL`` if set,
-otherwise Prefect's temporary local server (started before timing begins).
+Both must produce the same rows (counts, label mix and checksums of every document, stance and
+shift test). Each side runs ``--repeats`` times on fresh databases, alternating which goes first,
+and the fastest of each stage is kept: on a shared machine the other load slows whichever run it
+meets. The flow needs a Prefect API: ``PREFECT_API_URL`` if set, otherwise Prefect's temporary
+local server (started before timing begins).
 """
 
 from __future__ import annotations
@@ -128,20 +131,45 @@ def run_flow(folder: Path, db: Path, out: Path) -> tuple[dict[str, float], float
     return stages, total
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) so far of this process, every thread, and of its children
+    (Prefect's temporary API server): the work a run costs, which other load on the machine
+    does not inflate the way it inflates wall time."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def _rows(db: Path) -> tuple:
+    """Row counts, the label mix, and order-free checksums of every stored document, stance
+    (label and probabilities) and shift test, so two runs compare row for row."""
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
             "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM stances), "
             "(SELECT string_agg(label || ':' || cnt, ',' ORDER BY label) FROM "
-            " (SELECT label, count(*) cnt FROM stances GROUP BY label)), (SELECT count(*) FROM event_shift)"
+            " (SELECT label, count(*) cnt FROM stances GROUP BY label)), (SELECT count(*) FROM event_shift), "
+            "(SELECT sum(hash(doc_id, text, parent_id, created_at)) FROM documents), "
+            "(SELECT sum(hash(doc_id, model_version, label, p_concern, p_skepticism, p_support, p_neutral)) "
+            " FROM stances), "
+            "(SELECT sum(hash(event_id, source, n_before, n_after, statistic, p_value)) FROM event_shift)"
         ).fetchone()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="runs of each side, alternating which goes first; the fastest of each is kept "
+                             "(a busy machine slows whichever ran at the wrong moment)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -153,6 +181,8 @@ def main() -> None:
 
         from prefect import flow
 
+        from sentiment.settings import get_settings
+
         @flow(name="warm-up")
         def warm_up() -> None:
             """Start Prefect's API (temporary server if none is configured) before timing."""
@@ -161,21 +191,53 @@ def main() -> None:
         warm_up()
         print(f"Prefect API ready ({time.perf_counter() - t:.1f}s, not counted)")
 
-        direct = run_direct(tmp / "input", tmp / "direct.duckdb", tmp / "direct-briefs")
-        stages, flow_total = run_flow(tmp / "input", tmp / "flow.duckdb", tmp / "flow-briefs")
-        same = _rows(tmp / "direct.duckdb") == _rows(tmp / "flow.duckdb")
-        print(f"\nrows: {_rows(tmp / 'flow.duckdb')} (documents, stances, labels, event_shift); "
-              f"flow and direct {'identical' if same else 'DIFFER'}")
-        print(f"\n{'stage':<10}{'flow (s)':>10}{'direct (s)':>12}{'overhead (s)':>14}")
+        directs: list[dict[str, float]] = []
+        flows: list[tuple[dict[str, float], float]] = []
+        cpu: dict[str, list[float]] = {"direct": [], "flow": []}
+        rows = set()
+        for r in range(args.repeats):
+            for side in (("direct", "flow") if r % 2 == 0 else ("flow", "direct")):
+                db, out = tmp / f"{side}-{r}.duckdb", tmp / f"{side}-{r}-briefs"
+                before = cpu_seconds()
+                if side == "direct":
+                    directs.append(run_direct(tmp / "input", db, out))
+                    wall = sum(directs[-1].values())
+                else:
+                    flows.append(run_flow(tmp / "input", db, out))
+                    wall = flows[-1][1]
+                cpu[side].append(cpu_seconds() - before)
+                print(f"run {r + 1} {side + ':':<8}{wall:.2f}s wall, {cpu[side][-1]:.2f} CPU-s")
+                rows.add(_rows(db))
+        (row,) = rows if len(rows) == 1 else (None,)
+        print(f"\nrows: {(row or next(iter(rows)))[:4]} (documents, stances, labels, event_shift); flow and "
+              f"direct {'identical, row for row' if row else 'DIFFER'} in all {2 * args.repeats} runs")
+        direct = {name: min(d[name] for d in directs) for name in directs[0]}
+        stages = {name: min(f[0].get(name, float("nan")) for f in flows) for name in direct}
+        flow_total = min(total for _, total in flows)
+        settings = get_settings()
+        n_batches = -(-args.comments // settings.batch_size)
+        n_tasks = -(-n_batches // settings.classify_task_batches)
+        print(f"\nfastest of {args.repeats} runs each; classify: {n_batches} batches of {settings.batch_size} "
+              f"in {n_tasks} tasks ({settings.classify_task_batches} batches per task)")
+        print(f"{'stage':<10}{'flow (s)':>10}{'direct (s)':>12}{'overhead (s)':>14}{'overhead':>10}")
         for name in ("collect", "classify", "trends", "brief"):
-            f, d = stages.get(name, float("nan")), direct[name]
-            print(f"{name:<10}{f:>10.2f}{d:>12.2f}{f - d:>14.2f}")
+            f, d = stages[name], direct[name]
+            print(f"{name:<10}{f:>10.2f}{d:>12.2f}{f - d:>14.2f}{100 * (f - d) / d:>9.0f}%")
         direct_total = sum(direct.values())
         print(f"{'total':<10}{flow_total:>10.2f}{direct_total:>12.2f}{flow_total - direct_total:>14.2f}"
-              f"   (pipeline flow wall time incl. orchestration; overhead "
-              f"{100 * (flow_total - direct_total) / direct_total:.0f}%)")
-        print(f"classify: {args.comments / stages.get('classify', float('nan')):,.0f} comments/s in the flow, "
+              f"{100 * (flow_total - direct_total) / direct_total:>9.0f}%"
+              "   (flow: its fastest run's wall time, orchestration included; direct: its fastest stages added)")
+        flow_cpu, direct_cpu = min(cpu["flow"]), min(cpu["direct"])
+        print(f"{'CPU-s':<10}{flow_cpu:>10.2f}{direct_cpu:>12.2f}{flow_cpu - direct_cpu:>14.2f}"
+              f"{100 * (flow_cpu - direct_cpu) / direct_cpu:>9.0f}%   (this process, every thread, and Prefect's "
+              "temporary server; fewest of the runs)")
+        outside = min(total - sum(f.values()) for f, total in flows)
+        print(f"outside the stages: {outside:.2f}s of the flow's wall time (five flow runs created, started and "
+              "finished; Prefect waits up to 1 s for each one's heartbeat thread to stop)")
+        print(f"classify: {args.comments / stages['classify']:,.0f} comments/s in the flow, "
               f"{args.comments / direct['classify']:,.0f} direct")
+        if not row:
+            raise SystemExit("flow and direct runs stored different rows")
 
 
 if __name__ == "__main__":

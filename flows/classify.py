@@ -1,11 +1,17 @@
-"""The classify flow: documents without a stance from the current model, one task per batch.
+"""The classify flow: documents without a stance from the current model, a task per group of batches.
 
-The flow reads the pending documents once, submits one ``classify-batch`` task per batch to its
-task runner, and stores the batches' stances as they arrive, in batch order (the finished ones together, in
-one short writer connection). Only the flow writes:
-the tasks are pure computation, so they can run on threads (default) or on Dask workers on this
-or other machines (``classify_on_dask``) and give the same stance rows either way. Each batch is
-its own transaction, so an interrupted run keeps what it stored and a re-run does the rest.
+The flow reads the pending documents once, cuts them into batches of ``SENTIMENT_BATCH_SIZE`` and
+submits one ``classify-batches`` task per ``SENTIMENT_CLASSIFY_TASK_BATCHES`` consecutive batches
+to its task runner. It stores the batches' stances as the tasks finish, in order, each batch in its
+own transaction (the finished ones together, in one short writer connection). Only the flow
+writes: the tasks are pure computation, so they can run on threads (default) or on Dask workers on
+this or other machines (``classify_on_dask``) and give the same stance rows either way. An
+interrupted run keeps every batch it stored and a re-run does the rest.
+
+Why groups: a Prefect task costs tens of milliseconds of orchestration (its run record, state
+changes, a thread) whatever it does, as much as the rule baseline needs for a whole batch; a group
+of batches pays it once. The batches go to the task in one opaque object (``Batches``) so Prefect
+does not walk every (doc_id, text, title) tuple looking for futures.
 """
 
 from __future__ import annotations
@@ -33,25 +39,50 @@ def cached_classifier(name: str) -> Classifier:
     return load_classifier(name)
 
 
-@task(name="classify-batch", task_run_name="classify-batch-{index}", cache_policy=NO_CACHE)
-def classify_batch(model: str, index: int, batch: list[tuple[str, str, str | None]]) -> pa.Table:
-    """Stances for one batch of (doc_id, text, thread title); no database access."""
-    return stances_table(cached_classifier(model), batch)
+Batch = list[tuple[str, str, str | None]]
+"""(doc_id, text, thread title) rows of ``pending_documents``, at most ``SENTIMENT_BATCH_SIZE``."""
 
 
-def _store_ready(db: str | None, futures: list, start: int, max_seconds: float = 5.0) -> tuple[int, int]:
-    """Store batch ``start`` (waiting for it) and every following batch already finished, in order,
-    in one writer connection held for at most ~``max_seconds``; returns (next batch, rows)."""
-    first = futures[start].result()
-    rows, i = 0, start
+class Batches:
+    """Consecutive batches handed to a task as one opaque value.
+
+    Prefect walks a task's arguments looking for futures, every tuple of every batch, unless the
+    argument is wrapped (its advice for large arguments is ``quote``). ``quote`` is a tuple, which
+    Dask unpacks on its way to a worker (the task then gets a bare tuple), so the batches travel
+    in this plain object instead: neither Prefect nor Dask looks inside it, and it pickles.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Batch]) -> None:
+        self.items = items
+
+
+@task(name="classify-batches", task_run_name="classify-batches-{index}", cache_policy=NO_CACHE)
+def classify_batches(model: str, index: int, batches: Batches) -> list[pa.Table]:
+    """Stances for consecutive batches, one table per batch (each stored in its own transaction);
+    no database access."""
+    classifier = cached_classifier(model)
+    return [stances_table(classifier, batch) for batch in batches.items]
+
+
+def _store_ready(db: str | None, futures: list, start: int, max_seconds: float = 5.0) -> tuple[int, int, int]:
+    """Store the batches of task ``start`` (waiting for it) and of every following task already
+    finished, in order, one transaction per batch, in one writer connection held for at most
+    ~``max_seconds``; returns (next task, batches stored, rows stored)."""
+    tables = futures[start].result()
+    i, n_batches, rows = start + 1, 0, 0
     with connect(db_path(db), publish=False) as con:
         began = time.monotonic()
-        rows += upsert_stances(con, first)
-        i += 1
-        while i < len(futures) and futures[i].state.is_final() and time.monotonic() - began < max_seconds:
-            rows += upsert_stances(con, futures[i].result())
+        while True:
+            for table in tables:
+                rows += upsert_stances(con, table)
+                n_batches += 1
+            if i == len(futures) or not futures[i].state.is_final() or time.monotonic() - began >= max_seconds:
+                break
+            tables = futures[i].result()
             i += 1
-    return i, rows
+    return i, n_batches, rows
 
 
 ModelName = Literal["ensemble", "accurate", "fast", "baseline"]
@@ -63,21 +94,25 @@ def classify(
     db: Annotated[str | None, Field(min_length=1)] = None,
     model: ModelName | None = None,
     batch_size: Annotated[int | None, Field(gt=0)] = None,
+    task_batches: Annotated[int | None, Field(gt=0)] = None,
 ) -> dict:
-    """Label every pending community document, one task per batch. A trained preset this machine
-    does not have fails the run at once with the command that trains it (training takes minutes
-    and belongs to ``sentiment train``, not to a scheduled run).
+    """Label every pending community document, ``task_batches`` batches per task, each batch stored
+    in its own transaction. A trained preset this machine does not have fails the run at once with
+    the command that trains it (training takes minutes and belongs to ``sentiment train``, not to a
+    scheduled run).
 
     Args:
         db: The DuckDB file to write; default ``SENTIMENT_DB``.
         model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
-        batch_size: Documents per batch task and transaction; default ``SENTIMENT_BATCH_SIZE``.
+        batch_size: Documents per batch and transaction; default ``SENTIMENT_BATCH_SIZE``.
+        task_batches: Batches per task; default ``SENTIMENT_CLASSIFY_TASK_BATCHES``.
     """
     settings = get_settings()
     model = model or settings.classifier
     require_trained(model)  # before anything runs or is written
     logger = get_run_logger()
     batch_size = batch_size or settings.batch_size
+    task_batches = task_batches or settings.classify_task_batches
     version = cached_classifier(model).model_version
     with connect(db_path(db), publish=False) as con:
         todo, empty = pending_documents(con, version)
@@ -87,18 +122,20 @@ def classify(
     if empty:
         stats.skip("empty text", empty)
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
-    logger.info("%d documents to label with %s in %d batches of up to %d (%d without text skipped)",
-                len(todo), version, len(batches), batch_size, empty)
+    groups = [batches[i:i + task_batches] for i in range(0, len(batches), task_batches)]
+    logger.info("%d documents to label with %s in %d batches of up to %d, %d tasks "
+                "(%d without text skipped)", len(todo), version, len(batches), batch_size, len(groups), empty)
     status = "failed"
     try:
-        futures = [classify_batch.submit(model, i, b) for i, b in enumerate(batches)]
-        done, reported = 0, 0
+        futures = [classify_batches.submit(model, i, Batches(g)) for i, g in enumerate(groups)]
+        done, stored, reported = 0, 0, 0
         while done < len(futures):
-            done, rows = _store_ready(db, futures, done)
+            done, n_batches, rows = _store_ready(db, futures, done)
+            stored += n_batches
             stats.n_new += rows
-            if done - reported >= 20 or done == len(futures):
-                logger.info("stored %d/%d batches (%d stances)", done, len(futures), stats.n_new)
-                reported = done
+            if stored - reported >= 20 or done == len(futures):
+                logger.info("stored %d/%d batches (%d stances)", stored, len(batches), stats.n_new)
+                reported = stored
         status = "ok"
     except BaseException as exc:
         stats.notes["error"] = f"{type(exc).__name__}: {exc}"[:300]

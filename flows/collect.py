@@ -74,13 +74,18 @@ def log_report(logger: logging.Logger | logging.LoggerAdapter, name: str, kind: 
 
 
 def _record_failures(db: str | None, failures: dict[str, str], n_sources: int) -> None:
-    """One ``collect`` run row naming the sources that failed after their retries."""
+    """One ``collect`` run row naming the sources that failed after their retries.
+
+    Its items are those sources, each skipped with its name (so the counts add up); the sources
+    that were collected have their own ``collect:KIND`` rows, and how many sources the flow had
+    is in the notes."""
     with connect(db_path(db)) as con:
         stats = start_run(con, "collect")
-        stats.n_in = n_sources
+        stats.n_in = len(failures)
         for name, error in failures.items():
             stats.skip(f"source failed: {name}")
         stats.notes["failed_sources"] = failures
+        stats.notes["sources"] = n_sources
         finish_run(con, stats, "partial" if len(failures) < n_sources else "failed")
 
 

@@ -27,6 +27,7 @@ from sentiment.store.collect_state import (
     clear_failure, get_watermark, parse_query_item, pending_failures, query_item, record_failure, set_watermark,
 )
 from sentiment.store.runs import outcome
+from sentiment.store.runs import DUPLICATE
 from sentiment.store.writes import UpsertResult
 
 KINDS = ("reddit", "hn", "dump", "feeds", "pages", "files")
@@ -63,7 +64,7 @@ class CollectReport:
         self.updated += result.n_updated
         self.unchanged += result.n_unchanged
         if result.n_duplicate:
-            self.skipped["exact duplicate"] += result.n_duplicate
+            self.skipped[DUPLICATE] += result.n_duplicate
 
 
 @dataclass
@@ -335,12 +336,9 @@ def run_source(
         try:
             _COLLECTORS[kind](ctx, dict(params))
         finally:
-            stats.n_in = report.fetched
-            stats.n_new = report.new
-            stats.n_updated = report.updated
             stats.skipped.update(report.skipped)
             merge_examples(stats.examples, report.examples)
-            stats.notes["unchanged"] = report.unchanged
+            stats.documents_read(report.fetched, report.new, report.updated, report.unchanged)
             if report.events:
                 stats.notes["events"] = dict(report.events)
             stats.notes["params"] = {k: v for k, v in params.items() if v not in (None, [], "")}

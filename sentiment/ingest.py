@@ -25,6 +25,7 @@ from sentiment.sources import ParseError, SnapshotFolder, hn, reddit, web
 from sentiment.store import RunStats, track_run, upsert_documents, upsert_events
 from sentiment.store.collect_state import clear_failure, pending_failures, record_failure
 from sentiment.store.runs import outcome
+from sentiment.store.runs import DUPLICATE
 from sentiment.store.writes import UpsertResult
 
 FAILURE_SOURCE = "files"
@@ -170,13 +171,11 @@ def ingest_paths(
                          path, docs.n_in, docs.n_new, events.n_in)
             if on_file:
                 on_file(path)
-        if report.documents.n_duplicate:
-            stats.skip("exact duplicate", report.documents.n_duplicate)
-        # documents only, so new + updated + unchanged + duplicates add up to n_in; events apart
-        stats.n_in = report.documents.n_in
-        stats.n_new = report.documents.n_new
-        stats.n_updated = report.documents.n_updated
-        stats.notes["unchanged"] = report.documents.n_unchanged
+        d = report.documents
+        if d.n_duplicate:
+            stats.skip(DUPLICATE, d.n_duplicate)
+        # documents and skipped items only, so the counts add up to n_in; events on their own
+        stats.documents_read(d.n_in, d.n_new, d.n_updated, d.n_unchanged)
         stats.notes["events"] = {"in": report.events.n_in, "new": report.events.n_new,
                                  "updated": report.events.n_updated}
         stats.notes["files"] = report.files

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     batch_size: int = 256
     """Documents per classification batch (one transaction per batch): a crash loses at most this many."""
 
+    classify_task_batches: int = 20
+    """Batches per task in the classify flow: one Prefect task costs tens of milliseconds of
+    orchestration, so a task classifies this many batches (each still stored in its own
+    transaction). Lower it to spread a small run over more Dask workers."""
+
     min_window_n: int = 20
     """Windows with fewer classified documents are flagged as too small to read."""
 

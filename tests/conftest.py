@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -24,6 +25,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_counts(con, step: str) -> list[tuple[int, int, int, int, int]]:
+    """(in, new, updated, unchanged, skipped) of every ``runs`` row of ``step``, oldest first,
+    each checked to add up (new + updated + unchanged + skipped = in; ``unchanged`` from the
+    notes, 0 when absent) so a caller asserts the figures themselves."""
+    rows = []
+    for n_in, new, updated, skipped, notes in con.execute(
+            "SELECT n_in, n_new, n_updated, n_skipped, notes FROM runs WHERE step = ? ORDER BY started_at",
+            [step]).fetchall():
+        unchanged = json.loads(notes).get("unchanged", 0)
+        assert new + updated + unchanged + skipped == n_in, (step, n_in, new, updated, unchanged, skipped, notes)
+        rows.append((n_in, new, updated, unchanged, skipped))
+    return rows
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sentiment.classify.run import classify_pending, count_pending
 from sentiment.records import Document
 from sentiment.settings import LABELS
 from sentiment.store import upsert_documents
-from tests.conftest import AUTHOR_KEY
+from tests.conftest import AUTHOR_KEY, run_counts
 
 
 @pytest.mark.parametrize("text, label", [
@@ -65,6 +65,8 @@ def test_classify_step_labels_community_text_once(con):
     run = con.execute("SELECT status, n_in, n_new, n_skipped, notes FROM runs WHERE run_id = ?",
                       [report.run_id]).fetchone()
     assert run[:4] == ("ok", 3, 2, 1) and "empty text" in run[4]
+    # each run's counts add up; the blank comment is read and skipped again by the re-run
+    assert run_counts(con, "classify") == [(3, 2, 0, 0, 1), (1, 0, 0, 0, 1)]
 
 
 def test_a_failing_model_leaves_finished_batches_and_a_failed_run(con):

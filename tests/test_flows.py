@@ -9,7 +9,7 @@ prefect = pytest.importorskip("prefect")
 from prefect.logging import disable_run_logger  # noqa: E402
 
 from flows.brief import write_brief_task  # noqa: E402
-from flows.classify import classify_batch  # noqa: E402
+from flows.classify import Batches, classify_batches  # noqa: E402
 from flows.collect import collect_source  # noqa: E402
 from flows.common import retry_network_errors  # noqa: E402
 from flows.trends import refresh_trends_task  # noqa: E402
@@ -17,7 +17,7 @@ from sentiment.classify.run import pending_documents  # noqa: E402
 from sentiment.sources_config import SourcesError, load_sources  # noqa: E402
 from sentiment.store import connect, upsert_stances  # noqa: E402
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import ROOT, run_counts  # noqa: E402
 
 
 def test_the_bundled_sources_file_names_the_seeds_folder():
@@ -47,7 +47,7 @@ def test_collect_classify_trends_brief_tasks_fill_the_database(tmp_path):
         again = collect_source.fn(spec.kind, spec.name, spec.params, db)
         with connect(db) as con:
             todo, _ = pending_documents(con, "baseline-rules-1")
-        table = classify_batch.fn("baseline", 0, todo)
+        (table,) = classify_batches.fn("baseline", 0, Batches([todo]))
         with connect(db) as con:
             upsert_stances(con, table)
             set_meta(con, ACTIVE_MODEL_KEY, "baseline-rules-1")
@@ -60,7 +60,7 @@ def test_collect_classify_trends_brief_tasks_fill_the_database(tmp_path):
         assert con.execute("SELECT count(*) FROM stances").fetchone()[0] == len(todo) > 0
 
 
-def test_a_batch_task_gives_the_same_rows_as_the_cli_step(tmp_path):
+def test_a_batches_task_gives_the_same_rows_as_the_cli_step(tmp_path):
     from sentiment.classify import load_classifier
     from sentiment.classify.run import classify_pending
 
@@ -72,8 +72,10 @@ def test_a_batch_task_gives_the_same_rows_as_the_cli_step(tmp_path):
         todo, _ = pending_documents(con, "baseline-rules-1")
         classify_pending(con, load_classifier("baseline"), batch_size=64)
         expected = con.execute("SELECT doc_id, label, p_concern, p_neutral FROM stances ORDER BY doc_id").fetchall()
-    table = classify_batch.fn("baseline", 0, todo)
-    got = sorted(zip(*(table.column(c).to_pylist() for c in ("doc_id", "label", "p_concern", "p_neutral"))))
+    tables = classify_batches.fn("baseline", 0, Batches([todo[i:i + 100] for i in range(0, len(todo), 100)]))
+    assert [t.num_rows for t in tables] == [len(todo[i:i + 100]) for i in range(0, len(todo), 100)]  # a table per batch
+    got = sorted(row for table in tables for row in zip(
+        *(table.column(c).to_pylist() for c in ("doc_id", "label", "p_concern", "p_neutral"))))
     assert got == expected
 
 
@@ -127,8 +129,11 @@ def test_sources_that_failed_after_retries_are_recorded_in_runs(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT status, n_in, n_skipped, notes FROM runs WHERE step = 'collect' "
                            "ORDER BY started_at").fetchall()
-    assert [r[:3] for r in rows] == [("partial", 2, 1), ("failed", 2, 2)]
+    assert [r[:3] for r in rows] == [("partial", 1, 1), ("failed", 2, 2)]  # the failed sources, each skipped
     assert json.loads(rows[0][3])["failed_sources"] == {"hn-qwen": "ConnectionError: reset"}
+    assert [json.loads(r[3])["sources"] for r in rows] == [2, 2]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert run_counts(con, "collect") == [(1, 0, 0, 0, 1), (2, 0, 0, 0, 2)]
 
 
 def test_a_source_with_items_it_could_not_fetch_fails_its_task_after_storing(tmp_path):

@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("prefect")
 pytest.importorskip("prefect_dask")
 
-from tests.conftest import AUTHOR_KEY, MODELS, ROOT, free_port  # noqa: E402
+from tests.conftest import AUTHOR_KEY, MODELS, ROOT, free_port, run_counts  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -216,8 +216,8 @@ from sentiment.store import connect
 for db in sys.argv[1:3]:
     with connect(db) as con:
         ingest_paths(con, [sys.argv[3]], author_key=b"k")
-classify(db=sys.argv[1], batch_size=40)
-result = classify_on_dask(n_workers=2)(db=sys.argv[2], batch_size=40)
+classify(db=sys.argv[1], batch_size=40, task_batches=4)
+result = classify_on_dask(n_workers=2)(db=sys.argv[2], batch_size=40, task_batches=4)
 print("dask", result["classified"])
 """
 
@@ -235,6 +235,10 @@ def test_classify_on_a_two_worker_dask_cluster_gives_the_same_stances(prefect_en
 
     assert len(stances(threads)) > 500
     assert stances(dask) == stances(threads)
+    for db in (threads, dask):  # the flow's runs row: every pending document stored or skipped
+        with duckdb.connect(str(db), read_only=True) as con:
+            ((n_in, new, updated, unchanged, skipped),) = run_counts(con, "classify")
+        assert (new, updated, unchanged) == (len(stances(threads)), 0, 0) and n_in == new + skipped
 
 
 _COLLECT = """

@@ -8,7 +8,7 @@ from sentiment.records import Document, Event
 from sentiment.store import upsert_documents, upsert_events, upsert_stances
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
 from sentiment.insight.trends import event_window_table, refresh_trends, shift_test, wilson
-from tests.conftest import AUTHOR_KEY
+from tests.conftest import AUTHOR_KEY, run_counts
 
 
 @pytest.mark.parametrize("k, n, low, high", [
@@ -87,6 +87,28 @@ def test_event_windows_count_shares_and_intervals(con):
     assert shift[:2] == (40, 40)
     assert shift[2] < 1e-6 and shift[3] is False
     assert shift[4] == "support" and shift[5] == pytest.approx(-75.0)
+
+
+def test_the_trends_run_counts_its_shift_tests_new_updated_unchanged_and_removed(con):
+    """The step's items are its event/source shift tests; each lands in one count against the
+    stored ones, and the stances it read are counted on their own."""
+    import json
+    from datetime import date
+
+    _store(con, {-3: ["support"] * 30 + ["concern"] * 10, 0: ["concern"] * 30 + ["skepticism"] * 10})
+    refresh_trends(con, min_n=20)
+    refresh_trends(con, min_n=20)                     # the same stances: the same tests
+    _store(con, {1: ["support"] * 5})                 # more after the event: both tests change
+    refresh_trends(con, min_n=20)
+    upsert_events(con, [Event("later", "Later news", date(2026, 3, 4))])
+    refresh_trends(con, min_n=20)                     # a second event: two new tests
+    set_meta(con, ACTIVE_MODEL_KEY, "another-model")
+    refresh_trends(con, min_n=20)                     # nothing classified by the active model
+    assert run_counts(con, "trends") == [(2, 2, 0, 0, 0), (2, 0, 0, 2, 0), (2, 0, 2, 0, 0),
+                                         (4, 2, 0, 2, 0), (0, 0, 0, 0, 0)]
+    notes = [json.loads(n) for n, in con.execute("SELECT notes FROM runs ORDER BY started_at").fetchall()]
+    assert [n["stances"] for n in notes] == [80, 80, 85, 85, 0]
+    assert [n["removed"] for n in notes] == [0, 0, 0, 0, 4]
 
 
 def test_only_the_active_model_is_reported(con):

@@ -334,6 +334,32 @@ def _quote_rows(con: duckdb.DuckDBPyConnection, *, k: int, pool: int = 40, per_t
     return rows
 
 
+def _same(a: object, b: object) -> bool:
+    """Equal stored values, NaN equal to NaN (a test that could not be computed stays so)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def _compare_shift(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> tuple[int, int, int, int]:
+    """How the ``event_shift`` rows about to be stored differ from the stored ones, per event and
+    source: (new, updated, unchanged, removed). The refresh time is left out: a re-run over the
+    same stances changes nothing else."""
+    cursor = con.execute("SELECT * EXCLUDE (refreshed_at) FROM event_shift")
+    names = [d[0] for d in cursor.description]
+    stored = {(r["event_id"], r["source"]): r for r in (dict(zip(names, row)) for row in cursor.fetchall())}
+    new = updated = unchanged = 0
+    for row in rows:
+        prior = stored.pop((row["event_id"], row["source"]), None)
+        if prior is None:
+            new += 1
+        elif all(_same(prior[c], row.get(c)) for c in names):
+            unchanged += 1
+        else:
+            updated += 1
+    return new, updated, unchanged, len(stored)
+
+
 def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
     """Swap a derived table's contents (inside the caller's transaction)."""
     con.execute(f"DELETE FROM {table}")
@@ -372,11 +398,14 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
                                        model_version=model_version, now=now)
         spikes = _spike_rows(con, rule, model_version=model_version, now=now)
         quotes = _quote_rows(con, k=k, model_version=model_version, now=now)
+        new, updated, unchanged, removed = _compare_shift(con, shift)
         for table, rows in (("event_shift", shift), ("adjusted_shares", shares),
                             ("event_effects", effects), ("spikes", spikes), ("event_quotes", quotes)):
             _replace(con, table, rows)
-        stats.n_in = con.execute("SELECT coalesce(sum(n), 0) FROM stance_day_counts").fetchone()[0]
-        stats.n_new = len(shift)
+        # the step's items are its event/source shift tests; the stances it read are counted apart
+        stats.n_in, stats.n_new, stats.n_updated = len(shift), new, updated
+        stats.notes.update(unchanged=unchanged, removed=removed, stances=con.execute(
+            "SELECT coalesce(sum(n), 0) FROM stance_day_counts").fetchone()[0])
         n_audit = con.execute(f"SELECT count(*) FROM ({AUDIT_ROWS})").fetchone()[0]
         stats.notes["corrected_shares"] = (
             f"ppi from {n_audit} audit labels" if n_audit >= MIN_AUDIT else

@@ -29,6 +29,10 @@ from sentiment.redact import redact, redact_value
 from sentiment.store.db import utcnow
 
 
+DUPLICATE = "exact duplicate"
+"""Skip reason of a document given twice to one upsert: it was read (``n_in``) and skipped."""
+
+
 EXIT_OK = 0
 """Exit code of a step that did all its work (status ``ok``)."""
 EXIT_FAILED = 1
@@ -57,7 +61,14 @@ def exit_code(status: str) -> int:
 
 @dataclass
 class RunStats:
-    """Counts a step accumulates while it runs; written to ``runs`` when it ends."""
+    """Counts a step accumulates while it runs; written to ``runs`` when it ends.
+
+    Every item a run reads lands in exactly one count, so
+    ``n_new + n_updated + notes['unchanged'] + n_skipped == n_in`` (``unchanged`` is 0 when
+    absent): a reader of ``runs`` can tell what happened to everything that came in. Things of
+    another kind than the step's items (the events of an ingest, the stances a trends refresh
+    reads) are counted on their own in the notes.
+    """
 
     step: str
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -78,6 +89,15 @@ class RunStats:
         self.skipped[reason] += count
         if item is not None:
             note_example(self.examples, reason, item)
+
+    def documents_read(self, n_stored: int, n_new: int, n_updated: int, n_unchanged: int) -> None:
+        """Close a document-storing run's counts once its skips are recorded: ``n_stored``
+        documents went to the store (repeats included, already skipped as ``DUPLICATE``) and
+        every other skipped item (a filtered line, a missing file, a thread that could not be
+        fetched) was read too, so ``n_in`` counts both and the four counts add up to it."""
+        self.n_in = n_stored + self.n_skipped - self.skipped[DUPLICATE]
+        self.n_new, self.n_updated = n_new, n_updated
+        self.notes["unchanged"] = n_unchanged
 
     def notes_json(self) -> str:
         """The notes as stored: skip reasons with counts, the ids of the first few skipped per

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sentiment.cli import app
 from sentiment.cli_collect import collect_app
-from tests.conftest import ROOT, SEED_000, SEEDS
+from tests.conftest import ROOT, SEED_000, SEEDS, run_counts
 from tests.sources.test_reddit_live import BASE, _thread
 
 runner = CliRunner()
@@ -47,6 +47,12 @@ def test_collect_dump_with_filters(tmp_path):
     assert result.exit_code == 0, result.output
     assert "5 new" in result.output and "skipped 5: outside the subreddit filter" in result.output
     assert "skipped 1: malformed line" in result.output
+    again = _invoke("--db", str(tmp_path / "d.duckdb"), "collect", "dump", str(dump), "--subreddit", "localllama",
+                    "--since", "2026-03-01")
+    assert again.exit_code == 0, again.output
+    with duckdb.connect(str(tmp_path / "d.duckdb"), read_only=True) as con:
+        # every line read lands in one count: 5 new (then unchanged), 5 filtered out, 1 malformed
+        assert run_counts(con, "collect:dump") == [(11, 5, 0, 0, 6), (11, 0, 0, 5, 6)]
 
 
 def test_collect_reddit_through_praw_and_bad_options(tmp_path, reddit, monkeypatch):
@@ -68,19 +74,21 @@ def test_collect_reddit_through_praw_and_bad_options(tmp_path, reddit, monkeypat
 
 
 def test_run_counts_add_up_and_events_are_counted_on_their_own(tmp_path):
-    """new + updated + unchanged + duplicates = documents read, for ingest and collect files
-    alike, first run and re-run; events files land in the notes, not in the document counts."""
-    for command in (["ingest"], ["collect", "files"]):
+    """new + updated + unchanged + skipped = what was read, for ingest and collect files alike,
+    first run and re-run: a missing path and an unreadable file are read and skipped beside the
+    documents; events files land in the notes, not in the document counts."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    for command, step in ((["ingest"], "ingest"), (["collect", "files"], "collect:files")):
         db = tmp_path / f"{command[-1]}.duckdb"
         for _ in range(2):
-            result = _invoke("--db", str(db), *command, str(SEEDS))
+            result = _invoke("--db", str(db), *command, str(SEEDS), str(bad), str(tmp_path / "missing.txt"))
             assert result.exit_code == 0, result.output
         with duckdb.connect(str(db), read_only=True) as con:
-            rows = con.execute("SELECT n_in, n_new, n_updated, notes FROM runs ORDER BY started_at").fetchall()
-        assert len(rows) == 2
-        for (n_in, n_new, n_updated, notes), first in zip(rows, (True, False)):
-            notes = json.loads(notes)
-            duplicates = notes["skipped"].get("exact duplicate", 0)
-            assert n_new + n_updated + notes["unchanged"] + duplicates == n_in > 0
-            assert notes["events"]["in"] > 0 and notes["events"]["new"] == (notes["events"]["in"] if first else 0)
-            assert (n_new > 0) == first
+            first, again = run_counts(con, step)
+            notes = [json.loads(n) for n, in con.execute("SELECT notes FROM runs ORDER BY started_at").fetchall()]
+        n_in, new, _, _, skipped = first
+        assert new == n_in - skipped > 500 and skipped >= 2  # every document new; the two bad paths skipped
+        assert again == (n_in, 0, 0, new, skipped)  # the same documents unchanged, the same skips
+        events = [n["events"] for n in notes]
+        assert events[0]["in"] == events[0]["new"] > 0 and events[1] == {"in": events[0]["in"], "new": 0, "updated": 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sentiment.collect import run_source
+from tests.conftest import run_counts
 from tests.fakes.hn import FakeHN, Item, Story
 
 T0 = 1772535600
@@ -69,3 +70,17 @@ def test_a_story_that_keeps_failing_is_retried_next_run(con, hn):
     hn.clear_faults()
     again = run_source(con, "hn", {"query": "qwen"})
     assert again.failed == [] and again.new == 5
+
+
+def test_run_counts_add_up_with_a_failed_story(con, hn):
+    """A story that cannot be fetched is read and skipped, and its documents are new on the next
+    run: every item lands in one count."""
+    hn.add(_story(11, T0))
+    hn.add(_story(12, T0 + 1000))
+    hn.fail("/api/v1/items/11", "503", times=50)
+    run_source(con, "hn", {"query": "qwen"})
+    hn.clear_faults()
+    run_source(con, "hn", {"query": "qwen"})  # 11 from the failures, the search past the watermark
+    hn.add(_story(13, T0 + 2000))
+    run_source(con, "hn", {"query": "qwen"})  # only the story newer than the watermark
+    assert run_counts(con, "collect:hn") == [(6, 5, 0, 0, 1), (5, 5, 0, 0, 0), (5, 5, 0, 0, 0)]

@@ -7,6 +7,7 @@ import pytest
 
 from sentiment.collect import run_source
 from sentiment.sources.news import canonical_url, decode_page
+from tests.conftest import run_counts
 from tests.fakes.web import FakeNewsSite
 
 
@@ -66,3 +67,21 @@ def test_pages_by_url_use_the_canonical_address(con, site):
     assert report.skipped["same canonical URL already collected in this run"] == 1
     assert con.execute("SELECT DISTINCT url FROM documents").fetchall() == [(f"{site.url}/news/qwen-lead",)]
     assert run_source(con, "pages", {"urls": urls[:1]}).unchanged == 2
+
+
+def test_run_counts_add_up_for_feeds_and_pages(con, site):
+    """Feed entries and pages that fail, repeat or were stored before are read and skipped beside
+    the documents: every item lands in one count, first run and re-run."""
+    site.fail("/news/alibaba-reply", "503")
+    feeds = [f"{site.url}/feed.xml", f"{site.url}/atom.xml", f"{site.url}/not-a-feed"]
+    run_source(con, "feeds", {"urls": feeds})
+    run_source(con, "feeds", {"urls": feeds})
+    urls = [f"{site.url}/news/qwen-lead?utm_campaign=x", f"{site.url}/news/qwen-lead/#comments", f"{site.url}/nope"]
+    run_source(con, "pages", {"urls": urls})
+    run_source(con, "pages", {"urls": urls})
+    # feeds: 2 articles and their 2 quotes new; the non-feed, the 404 and the syndicated copy
+    # skipped; then the 2 stored articles skipped unfetched beside the same three
+    assert run_counts(con, "collect:feeds") == [(7, 4, 0, 0, 3), (5, 0, 0, 0, 5)]
+    # pages: the article and its quote unchanged (the feeds stored them), the repeated canonical
+    # URL skipped, the 404 of the feeds run retried and /nope failing, both runs alike
+    assert run_counts(con, "collect:pages") == [(5, 0, 0, 2, 3), (5, 0, 0, 2, 3)]

@@ -8,6 +8,7 @@ import pytest
 
 from sentiment.collect import run_source
 from sentiment.sources.reddit_live import RedditConfigError
+from tests.conftest import run_counts
 from tests.fakes.reddit import FakeComment as C
 from tests.fakes.reddit import FakeThread, walk
 
@@ -202,3 +203,20 @@ def test_new_listing_with_since_and_limit(con, reddit):
     assert _stored(con) == _expected(*threads[1:])
     watermarks = con.execute("SELECT scope FROM collect_watermarks ORDER BY scope").fetchall()
     assert watermarks == [("r/localllama?q=",), ("r/localllama?q=thread",)]
+
+
+def test_run_counts_add_up_with_a_failed_thread_and_a_watermark(con, reddit):
+    """A thread that cannot be fetched and the listing item the watermark stops at are read and
+    skipped; the documents are new, then unchanged: every item lands in one count."""
+    reddit.add(_thread("abc", BASE))
+    reddit.add(_thread("def", BASE + 100))
+    reddit.fail("/comments/def", "429", times=100)
+    run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    reddit.clear_faults()
+    run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})  # def from the failures
+    run_source(con, "reddit", {"threads": ["abc", "def"]})
+    assert run_counts(con, "collect:reddit") == [
+        (14, 13, 0, 0, 1),   # abc's 13 documents new, def not fetched
+        (14, 13, 0, 0, 1),   # def's 13 new; the listing stopped at the watermark
+        (26, 0, 0, 26, 0),   # both threads again, nothing changed
+    ]

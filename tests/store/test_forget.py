@@ -19,7 +19,7 @@ from sentiment.records import Document
 from sentiment.store import connect, snapshot_path, upsert_documents
 from sentiment.text import author_hash
 from sentiment.insight.trends import refresh_trends
-from tests.conftest import AUTHOR_KEY
+from tests.conftest import AUTHOR_KEY, run_counts
 
 THREAD = "reddit:t3_p"
 # Distinctive, incompressible texts, so a search of the file's bytes means something.
@@ -55,7 +55,8 @@ def stored(db_path):
     with connect(db_path) as con:
         upsert_documents(con, _docs(), author_key=AUTHOR_KEY)
         classify_pending(con, load_classifier("baseline"), batch_size=64)
-        con.execute("INSERT INTO labels VALUES ('reddit:t1_m1', ?, NULL, 'concern', 'user', now()), "
+        con.execute("INSERT INTO labels (id, text, thread_title, label, source, labelled_at) "
+                    "VALUES ('reddit:t1_m1', ?, NULL, 'concern', 'user', now()), "
                     "('imported-7', ?, NULL, 'concern', 'user', now()), "
                     "('reddit:t1_c1', 'Thanks team, great models, legends', NULL, 'support', 'user', now())",
                     [SECRET_1, SECRET_2])
@@ -104,6 +105,7 @@ def test_forget_empties_texts_keeps_the_tree_and_records_only_the_hash(stored):
         step, status, n_in, notes = con.execute(
             "SELECT step, status, n_in, notes FROM runs WHERE step = 'forget'").fetchone()
         assert (step, status, n_in) == ("forget", "ok", 3)
+        assert run_counts(con, "forget") == [(3, 0, 3, 0, 0)]  # three documents read, all tombstoned
         recorded = {k: v for k, v in json.loads(notes).items() if k not in ("pid", "host")}  # who ran it
         assert recorded | {"skipped": {}} == {"skipped": {}, "author_hash": who, "documents": 3,
                                               "stances": 3, "labels": 2}
