@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sentiment.sources import ParseError
 from sentiment.text import normalize
@@ -63,6 +64,10 @@ class PageText:
     """The address the page declares for itself (``rel=canonical``, ``og:url``), as written."""
     language: str | None
     """Primary language subtag (``de``, ``en``) from ``<html lang>`` or the language metas."""
+    comments: tuple[Any, ...] = field(default=())
+    """Readers' comments in the page (:class:`sentiment.sources.voices.PageComment`)."""
+    embeds: tuple[Any, ...] = field(default=())
+    """Social posts the page embeds (:class:`sentiment.sources.voices.EmbeddedPost`)."""
 
 
 def decode_html(content: bytes, declared: str | None = None) -> str:
@@ -124,7 +129,7 @@ def parse_stated(value: object) -> datetime | None:
         return None
     if _EPOCH.match(value):
         seconds = int(value) / (1000 if len(value) == 13 else 1)
-        found = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+        found = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None, microsecond=0)
         return found if _plausible(found) else None
     found = None
     try:
@@ -141,11 +146,25 @@ def parse_stated(value: object) -> datetime | None:
     return found if _plausible(found) else None
 
 
+_MONTHS = {
+    "januar": "January", "jänner": "January", "februar": "February", "märz": "March", "maerz": "March",
+    "mai": "May", "juni": "June", "juli": "July", "oktober": "October", "dezember": "December",
+    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
+    "juin": "June", "juillet": "July", "août": "August", "aout": "August", "septembre": "September",
+    "octobre": "October", "novembre": "November", "décembre": "December",
+}
+_MONTH_WORDS = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.I)
+_FILLER = re.compile(r"\s(?:um|at|à|@|/|-)\s|\sUhr\b|^\w+,\s", re.I)
+
+
 def _parse_loose(value: str) -> datetime | None:
     """dateutil's reading, accepted only when the day itself is stated (two different defaults
-    give the same day) so "2019-06" or "June 2019" are not dates."""
+    give the same day) so "2019-06" or "June 2019" are not dates. German and French month names
+    and the words around a time ("um 15:28 Uhr", "@ 11:38") are read too."""
     from dateutil import parser
 
+    value = _MONTH_WORDS.sub(lambda m: _MONTHS[m.group(1).lower()], value)
+    value = _FILLER.sub(" ", value).strip()
     dayfirst = bool(re.match(r"^\d{1,2}[./]", value))
     try:
         one = parser.parse(value, dayfirst=dayfirst, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
@@ -263,11 +282,16 @@ def extract_page(html: str, url: str | None = None) -> PageText:
     import trafilatura
     from trafilatura.utils import load_html
 
+    from sentiment.sources.voices import drop_embeds, embedded_posts, readers_comments  # it reads dates here
+
     tree = load_html(html)
     if tree is None:
         raise ParseError("no article text found on the page")
     published = stated_date(tree)
     language = _language(tree)
+    comments = tuple(readers_comments(tree))  # read before the extraction prunes the tree
+    embeds = tuple(embedded_posts(tree))
+    drop_embeds(tree)
     extracted = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
         date_extraction_params={"extensive_search": False, "original_date": True})
@@ -281,4 +305,5 @@ def extract_page(html: str, url: str | None = None) -> PageText:
         published = guessed_date(text, url)
         source = "text" if published is not None else "none"
     return PageText(title=title, text=text, published=published, date_source=source,
-                    canonical=getattr(extracted, "url", None), language=language)
+                    canonical=getattr(extracted, "url", None), language=language, comments=comments,
+                    embeds=embeds)

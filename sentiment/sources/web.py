@@ -25,10 +25,12 @@ FILE_SOURCE = "file"
 METADATA_FILE = "articles.yaml"
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{8,600}?)[\"”]")
-# Words that attribute a quote to the community rather than to an executive or an analyst.
+# Words that attribute a quote to the community rather than to an executive or an analyst. A
+# stock phrase put in the mouth of "someone" or "people" is nobody's words, so those are not here.
 _FORUM_VOICE = re.compile(
     r"\b(users?|commenters?|commentators?|redditors?|posters?|forum|forums|community|readers?|"
-    r"netizens?|someone|one person|one developer|developers wrote|a reply)\b",
+    r"netizens?|one developer|developers wrote|a reply|tweeted|tweets?|posted on (?:X|Twitter|Mastodon|"
+    r"Bluesky|Reddit|Facebook))\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
@@ -180,7 +182,29 @@ def article_from_page(page: PageText, *, external_id: str, source: str, meta: Ar
             parent_id=article_id, text=quote, created_at=created, url=url, date_source=date_source,
             language=page.language,
         ))
+    for post in page.embeds:  # an embedded social post: its author's own words, with its own date
+        parsed.documents.append(Document(
+            source=source, kind="quote", external_id=f"{external_id}#{post.platform}-{_short_hash(post.text)}",
+            thread_id=article_id, parent_id=article_id, text=post.text, author=post.handle,
+            created_at=post.created_at, url=post.url if post.url and post.url.startswith(("http://", "https://"))
+            else url, date_source="meta" if post.created_at else "none", language=page.language,
+        ))
+    for comment in page.comments:  # readers' comments: the article's thread, replies under their parent
+        parent = f"{external_id}#c{comment.parent_id}" if comment.parent_id else None
+        parsed.documents.append(Document(
+            source=source, kind="comment", external_id=f"{external_id}#c{comment.comment_id}",
+            thread_id=article_id, parent_id=make_doc_id(source, parent) if parent else article_id,
+            text=comment.text, author=comment.author, created_at=comment.created_at, url=url,
+            date_source="meta" if comment.created_at else "none", language=page.language,
+        ))
     return parsed
+
+
+def _short_hash(text: str) -> str:
+    """A stable short id for an embedded post (the same post embedded again is the same row)."""
+    import hashlib
+
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:12]
 
 
 def parse_article_file(path: Path, meta: ArticleMeta | None = None) -> Parsed:
