@@ -14,7 +14,11 @@ def make_doc_id(source: str, external_id: str) -> str:
     return f"{source}:{external_id}"
 
 
-_OPTIONAL_TEXT = ("thread_id", "parent_id", "author", "title", "url")
+_OPTIONAL_TEXT = ("thread_id", "parent_id", "author", "title", "url", "date_source", "language")
+DATE_SOURCES = ("feed", "meta", "text", "none")
+"""Where an article's (and its quotes' and comments') ``created_at`` came from: the feed entry,
+the page's or articles.yaml's metadata, a guess from its address or text, or nowhere (undated).
+Documents from APIs (Reddit, Hacker News, dumps) leave it unset: their time is the platform's."""
 
 
 @dataclass(slots=True)
@@ -37,6 +41,10 @@ class Document:
     title: str | None = None
     url: str | None = None
     deleted: bool = False
+    date_source: str | None = None
+    """See :data:`DATE_SOURCES`."""
+    language: str | None = None
+    """Primary language subtag a page declares (``de``), when known."""
 
     def __post_init__(self) -> None:
         # The last check before the store: a wrong type here would fail a whole batch's write.
@@ -50,6 +58,8 @@ class Document:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be text, got {type(value).__name__}")
+        if self.date_source is not None and self.date_source not in DATE_SOURCES:
+            raise ValueError(f"unknown date source {self.date_source!r}")
         if self.created_at is not None and not isinstance(self.created_at, datetime):
             raise ValueError(f"created_at must be a datetime, got {type(self.created_at).__name__}")
 

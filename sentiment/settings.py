@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     http_user_agent: str = "community-stance/0.1 (+https://github.com/; research collector)"
     """User-Agent sent to Hacker News, feeds and pages."""
 
+    page_max_bytes: int = 5_000_000
+    """Largest page (``collect pages``/``feeds``) or HTML/text file (``ingest``) read as an article,
+    in bytes; a bigger one is skipped with its size (extraction time grows with it, and such pages
+    are archives or dumps, not articles)."""
+
     hn_api_url: str = "https://hn.algolia.com/api/v1"
     """Base URL of the Algolia Hacker News API."""
 

@@ -4,28 +4,36 @@ A page becomes an ``article`` document (source ``web``) keyed by its canonical U
 article reached through tracking links or its ``rel=canonical`` address is one row; the same
 text at two addresses is an exact duplicate (the store's content-hash dedupe). Forum users
 quoted in an article become ``quote`` documents through :func:`sentiment.sources.web.parse_article`,
-the parser local article files use. Pages with a wrong or missing charset are decoded by what
-their bytes are, not by what they claim.
+the parser local article files use, after the one page extraction every path shares
+(:mod:`sentiment.sources.page`). Pages with a wrong or missing charset are decoded by what their
+bytes are, not by what they claim. Only articles are stored: a body that is not HTML (JSON, PDF,
+images) is skipped with its type, a page over ``page_max_bytes`` with its size, and a page from
+one host claiming another host's canonical URL never replaces the text stored there. Every
+address that led to a stored article is remembered (``document_aliases``), so feeds do not fetch
+it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sentiment.records import Parsed, merge_examples, note_example
 from sentiment.redact import is_redacted, is_secret_param, redact, redact_url
 from sentiment.sources import ParseError
-from sentiment.sources.web import ArticleMeta, parse_article
+from sentiment.sources.page import decode_html, extract_page
+from sentiment.sources.web import ArticleMeta, article_from_page
+from sentiment.store.db import utcnow
 from sentiment.text import content_hash
 
 SOURCE = "web"
 FEED_SOURCE = "feeds"
 """The ``collect_failures`` source of feeds that could not be read (their pages are ``web``)."""
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|mc_cid|mc_eid|ref|ref_src|cmpid|ocid|spm)$", re.I)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.I)
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+"""Content types read as a page; an absent type is sniffed by the extraction (it needs text)."""
 
 
 def is_web_url(url: object) -> bool:
@@ -66,57 +74,44 @@ def article_id(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
-def decode_page(content: bytes, declared: str | None) -> str:
-    """HTML bytes as text. Valid UTF-8 is UTF-8 whatever the page claims (the common wrong label
-    is latin-1 on UTF-8 bytes); otherwise the declared charset (header, then ``<meta>``), else
-    cp1252. Leftover mojibake is repaired later by :func:`sentiment.text.normalize`."""
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    candidates = [declared]
-    match = _META_CHARSET.search(content[:4096])
-    if match:
-        candidates.append(match.group(1).decode("ascii"))
-    for charset in candidates:
-        if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-            try:
-                return content.decode(charset)
-            except (LookupError, UnicodeDecodeError):
-                continue
-    return content.decode("cp1252", errors="replace")
-
-
-def _as_utc(value) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+decode_page = decode_html
+"""HTML bytes as text: the one charset rule of :func:`sentiment.sources.page.decode_html`."""
 
 
 def parse_page(html: str, url: str, fallback: ArticleMeta | None = None) -> tuple[Parsed, str]:
-    """An article (and its quotes) from a page; returns the parsed records and the canonical URL."""
-    import trafilatura
-
-    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                            include_tables=False)
-    text = getattr(extracted, "text", None) if extracted is not None else None
-    if not text or not text.strip():
-        raise ParseError("no article text found on the page")
-    declared = getattr(extracted, "url", None)
+    """An article (and its quotes) from a page; returns the parsed records and the canonical URL.
+    ``fallback`` is what a feed entry says: its date wins over the page's (``date_source='feed'``),
+    its title is used when the page has none."""
+    page = extract_page(html, url)
+    declared = page.canonical
     canonical = canonical_url(declared if is_web_url(declared) else url)
     fallback = fallback or ArticleMeta()
-    title = getattr(extracted, "title", None) or fallback.title
-    published = _as_utc(getattr(extracted, "date", None)) or fallback.published
-    parsed = parse_article(text, external_id=article_id(canonical), source=SOURCE,
-                           meta=ArticleMeta(title=title, published=published, url=canonical))
+    meta = ArticleMeta(title=None if page.title else fallback.title, published=fallback.published,
+                       url=canonical, date_source=fallback.date_source, problems=fallback.problems)
+    parsed = article_from_page(page, external_id=article_id(canonical), source=SOURCE, meta=meta, url=canonical)
     return parsed, canonical
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def remember_alias(con, url: str, doc_id: str) -> None:
+    """Remember that ``url`` (any spelling) led to the stored document ``doc_id``."""
+    con.execute("INSERT INTO document_aliases VALUES (?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+                "doc_id = excluded.doc_id", [canonical_url(url), doc_id, utcnow()])
+
+
+def _not_an_article(ctx, response) -> str | None:
+    """Why a fetched body is not an article page (its type, its size), or None."""
+    content_type = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in _HTML_TYPES:
+        return f"not an HTML page ({content_type})"
+    size = len(response.content)
+    if size > ctx.settings.page_max_bytes:
+        return f"page too large ({size:,} bytes; the limit is {ctx.settings.page_max_bytes:,})"
+    return None
 
 
 def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: set[str]) -> None:
@@ -129,25 +124,42 @@ def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: 
         return
     try:
         response = get(client, url, backoff)
-        html = decode_page(response.content, response.charset_encoding)
-        parsed, canonical = parse_page(html, str(response.url), meta)
+        skip = _not_an_article(ctx, response)
+        if skip is None:
+            html = decode_page(response.content, response.charset_encoding)
+            parsed, canonical = parse_page(html, str(response.url), meta)
     except FetchFailed as exc:
         ctx.fail(SOURCE, url, exc.reason, "page")
         return
     except ParseError as exc:
         ctx.fail(SOURCE, url, str(exc), "page")
         return
+    if skip is not None:
+        ctx.report.skipped[skip] += 1
+        note_example(ctx.report.examples, skip, redact_url(url))
+        clear_failure(ctx.con, SOURCE, url)
+        return
     article = parsed.documents[0]
     copy_of = ctx.con.execute(
         "SELECT doc_id FROM documents WHERE dedupe_key = ? AND doc_id <> ?",
         [f"article|{content_hash(article.text)}", article.doc_id]).fetchall()
+    stored = ctx.con.execute("SELECT content_hash FROM documents WHERE doc_id = ?", [article.doc_id]).fetchall()
     if canonical in seen:
         ctx.report.skipped["same canonical URL already collected in this run"] += 1
     elif copy_of:  # a syndicated copy: skip it with its quotes, which would hang off a dropped article
         ctx.report.skipped["same article text already stored at another URL"] += 1
+        remember_alias(ctx.con, url, copy_of[0][0])
+    elif stored and stored[0][0] != content_hash(article.text) and _host(canonical) != _host(str(response.url)):
+        # another host's page claiming this address: it does not replace what the address said
+        reason = "page claims another host's canonical URL, stored there with other text"
+        ctx.report.skipped[reason] += 1
+        note_example(ctx.report.examples, reason, redact_url(url))
     else:
         seen.add(canonical)
         ctx.store(parsed)
+        for address in {url, str(response.url)}:
+            if canonical_url(address) != canonical:
+                remember_alias(ctx.con, address, article.doc_id)
     clear_failure(ctx.con, SOURCE, url)
     ctx.done()
 
@@ -209,7 +221,8 @@ def feed_entries(content: bytes, headers: dict | None = None) -> tuple[list[tupl
         except (TypeError, ValueError):
             when = None
         title = entry.get("title")
-        found.append((link.strip(), ArticleMeta(title=title if isinstance(title, str) else None, published=when)))
+        found.append((link.strip(), ArticleMeta(title=title if isinstance(title, str) else None, published=when,
+                                                date_source="feed")))
     return found, skipped
 
 
@@ -222,7 +235,8 @@ def collect_feeds(ctx, feed_urls: list[str]) -> None:
     backoff = backoff_from_settings(ctx.settings)
     found: dict[str, ArticleMeta | None] = {}
     stored = {r[0] for r in ctx.con.execute(
-        "SELECT url FROM documents WHERE source = ? AND kind = 'article' AND url IS NOT NULL", [SOURCE]).fetchall()}
+        "SELECT url FROM documents WHERE source = ? AND kind = 'article' AND url IS NOT NULL "
+        "UNION SELECT url FROM document_aliases", [SOURCE]).fetchall()}
     seen: set[str] = set()
     with make_client(ctx.settings) as client:
         for feed_url in _retry_list(ctx, feed_urls, FEED_SOURCE):  # feeds that failed before first

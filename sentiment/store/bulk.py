@@ -309,6 +309,7 @@ class DumpImporter:
                         ELSE (CASE WHEN is_comment THEN 'comment' ELSE 'post' END) || '|' ||
                              coalesce(CASE WHEN post_name IS NULL THEN NULL ELSE 'reddit:' || post_name END, 'None')
                              || '|' || coalesce(a_hash, 'None') || '|' || c_hash END AS dedupe_key,
+                   CAST(NULL AS VARCHAR) AS date_source, CAST(NULL AS VARCHAR) AS language,
                    line_no
             FROM hashed
         """

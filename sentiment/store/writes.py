@@ -24,6 +24,7 @@ _DOC_SCHEMA = pa.schema([
     ("created_at", pa.timestamp("us")), ("author_hash", pa.string()), ("title", pa.string()),
     ("text", pa.string()), ("url", pa.string()), ("fetched_at", pa.timestamp("us")),
     ("deleted", pa.bool_()), ("content_hash", pa.string()), ("dedupe_key", pa.string()),
+    ("date_source", pa.string()), ("language", pa.string()),
 ])
 _DOC_COLUMNS = ", ".join(_DOC_SCHEMA.names)
 _DOC_UPDATE = ", ".join(
@@ -97,7 +98,8 @@ def _documents_table(docs: Sequence[Document], key: bytes, fetched_at: datetime)
             ("parent_id", doc.parent_id), ("created_at", doc.created_at), ("author_hash", who),
             ("title", doc.title), ("text", doc.text), ("url", doc.url), ("fetched_at", fetched_at),
             ("deleted", doc.deleted), ("content_hash", text_hash),
-            ("dedupe_key", _dedupe_key(doc, text_hash, who)),
+            ("dedupe_key", _dedupe_key(doc, text_hash, who)), ("date_source", doc.date_source),
+            ("language", doc.language),
         ):
             rows[name].append(value)
     return pa.table(rows, schema=_DOC_SCHEMA)
@@ -167,7 +169,8 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, result: UpsertResult, *, n_re
         SELECT s.doc_id,
                s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted IS DISTINCT FROM d.deleted
                OR s.title IS DISTINCT FROM d.title OR s.parent_id IS DISTINCT FROM d.parent_id
-               OR s.created_at IS DISTINCT FROM d.created_at AS changed,
+               OR s.created_at IS DISTINCT FROM d.created_at OR s.date_source IS DISTINCT FROM d.date_source
+               OR s.language IS DISTINCT FROM d.language AS changed,
                s.content_hash IS DISTINCT FROM d.content_hash OR s.deleted AS restance
         FROM _staging s JOIN documents d USING (doc_id)
     """)
