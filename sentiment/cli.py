@@ -81,7 +81,7 @@ def _open_existing(settings: Settings, *, read_only: bool = False):
     missing file is a one-line error, exit 2, and nothing is created. ``read_only`` opens the
     published read copy (a reader never takes the writer lock; a busy file is one line too)."""
     from sentiment.store import DatabaseBusy, connect
-    from sentiment.store.runs import EXIT_USAGE
+    from sentiment.store.runs import EXIT_FAILED, EXIT_USAGE
 
     if not Path(settings.db).exists():
         console.print(f"no database at {settings.db}: run `sentiment ingest PATH` or `sentiment demo` first, "
@@ -91,11 +91,7 @@ def _open_existing(settings: Settings, *, read_only: bool = False):
         return connect(settings.db, read_only=read_only)
     except DatabaseBusy as exc:
         console.print(str(exc), style="red", markup=False)
-        raise typer.Exit(EXIT_FAILED_BUSY) from None
-
-
-EXIT_FAILED_BUSY = 1
-"""Exit code when the database stayed busy (another process writing) beyond the wait."""
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def _progress() -> Progress:
