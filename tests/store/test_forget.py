@@ -55,7 +55,8 @@ def stored(db_path):
     with connect(db_path) as con:
         upsert_documents(con, _docs(), author_key=AUTHOR_KEY)
         classify_pending(con, load_classifier("baseline"), batch_size=64)
-        con.execute("INSERT INTO labels VALUES ('reddit:t1_m1', ?, NULL, 'concern', 'user', now()), "
+        con.execute("INSERT INTO labels (id, text, thread_title, label, source, labelled_at) "
+                    "VALUES ('reddit:t1_m1', ?, NULL, 'concern', 'user', now()), "
                     "('imported-7', ?, NULL, 'concern', 'user', now()), "
                     "('reddit:t1_c1', 'Thanks team, great models, legends', NULL, 'support', 'user', now())",
                     [SECRET_1, SECRET_2])
