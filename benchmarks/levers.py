@@ -180,11 +180,13 @@ def main() -> None:
     for combo in [c for c in args.combine.split(",") if c]:
         parts = combo.split("+")
         for part in parts:
-            measured.setdefault(part, [calibrated(dict(np.load(args.out / f"{part.replace('/', '_')}-s{seed}.npz")), dev_gold)
-                                       for seed in seeds])
-        measured[combo] = [{k: np.mean([measured[p][i][k] for p in parts], axis=0) for k in ("real", "dev")}
-                           for i in range(min(len(measured[p]) for p in parts))]
-
+            if part not in measured:
+                cached = [args.out / f"{part.replace('/', '_')}-s{seed}.npz" for seed in seeds]
+                measured[part] = [calibrated(dict(np.load(path)), dev_gold) for path in cached if path.exists()]
+        # one member per seed; a lever with fewer seeds repeats its own
+        runs = max(len(measured[p]) for p in parts)
+        measured[combo] = [{k: np.mean([measured[p][i % len(measured[p])][k] for p in parts], axis=0)
+                            for k in ("real", "dev")} for i in range(runs)]
     print(f"\nreal-dev: {len(real)} real comments; authored dev: {len(dev)}; seeds {seeds}; "
           f"temperature fitted on {args.calibrate_on}; "
           "mean (min–max) over seeds | the seeds' averaged probabilities")
