@@ -77,7 +77,7 @@ def _open(settings: Settings):
 
 
 def _open_existing(settings: Settings, *, read_only: bool = False):
-    """The database of a command that needs one (classify, trends, brief, label, forget): a
+    """The database of a command that needs one (classify, trends, brief, label but --import, forget): a
     missing file is a one-line error, exit 2, and nothing is created. ``read_only`` opens the
     published read copy (a reader never takes the writer lock; a busy file is one line too)."""
     from sentiment.store import DatabaseBusy, connect
@@ -545,7 +545,10 @@ def label(
     from sentiment.classify.data import LabelFileError
 
     settings = _settings(ctx)
-    with _open_existing(settings) as con:
+    if import_ is not None and not import_.is_file():
+        raise typer.BadParameter(f"{import_}: no such file", param_hint="--import")
+    # importing labels may start a database (labels need no documents); everything else needs one
+    with (_open(settings) if import_ is not None else _open_existing(settings)) as con:
         if export is not None:
             n = user_labels.export_labels(con, export)
             console.print(f"exported {n} labels to {export}")
