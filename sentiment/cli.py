@@ -177,6 +177,12 @@ def _refresh_trends(settings: Settings, con) -> None:
     ).fetchone()
     console.print(f"trends: shift tests and effect sizes for {rows} event/source pairs, {spikes} spikes "
                   f"({time.perf_counter() - started:.1f}s)")
+    from sentiment.insight.trends import undated_left_out
+
+    undated = undated_left_out(con)
+    if undated:
+        console.print(f"  {undated} classified documents without a date left out of every trend table "
+                      "(see the undated_documents view)", markup=False)
     if corrected:
         console.print(f"  {corrected} event windows corrected by the audit (PPI++)")
     else:

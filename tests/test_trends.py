@@ -261,3 +261,19 @@ def test_thread_mix_says_when_before_and_after_are_different_crowds(con):
     upsert_events(con, [Event("next", "A day later", datetime(2026, 3, 4).date()),
                         Event("far", "A month later", datetime(2026, 4, 10).date())])
     assert overlapping_events(con) == {"exit": ["A day later"], "next": ["Lead exits"]}
+
+
+def test_undated_documents_are_left_out_and_counted(con):
+    _store(con, {0: ["concern"] * 3})
+    undated = [Document(source="web", kind="comment", external_id=f"a#c{n}", text=f"reader comment {n}",
+                        created_at=None, thread_id="web:a", date_source="none") for n in range(2)]
+    upsert_documents(con, undated, author_key=AUTHOR_KEY)
+    upsert_stances(con, pa.table({
+        "doc_id": [d.doc_id for d in undated], "model_version": ["m"] * 2, "label": ["concern"] * 2,
+        "confidence": [0.7] * 2, "p_concern": [0.7] * 2, "p_skepticism": [0.1] * 2, "p_support": [0.1] * 2,
+        "p_neutral": [0.1] * 2, "classified_at": [datetime(2026, 4, 1)] * 2}))
+    refresh_trends(con, min_n=20)
+    assert event_window_table(con).n.sum() == 3  # the undated two are in no window
+    assert con.execute("SELECT source, kind, n FROM undated_documents").fetchall() == [("web", "comment", 2)]
+    notes = con.execute("SELECT notes FROM runs WHERE step = 'trends' ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    assert '"undated_left_out": 2' in notes

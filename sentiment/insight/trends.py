@@ -411,7 +411,14 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
             f"ppi from {n_audit} audit labels" if n_audit >= MIN_AUDIT else
             f"{n_audit} audit labels (a correction needs {MIN_AUDIT}): model shares, not corrected")
         stats.notes["spikes"] = len(spikes)
+        stats.notes["undated_left_out"] = undated_left_out(con)
     return len(shift)
+
+
+def undated_left_out(con: duckdb.DuckDBPyConnection) -> int:
+    """Classified community documents without a date, which every trend table leaves out (the
+    ``undated_documents`` view has them per source and kind)."""
+    return con.execute("SELECT coalesce(sum(n), 0) FROM undated_documents").fetchone()[0]
 
 
 def event_window_table(con: duckdb.DuckDBPyConnection, event_id: str | None = None) -> pd.DataFrame:

@@ -159,3 +159,13 @@ SELECT t.event_id, t."window", t.thread_id, r.title AS thread_title, t.n,
        row_number() OVER (PARTITION BY t.event_id, t."window" ORDER BY t.n DESC, t.thread_id) AS rank,
        t.window_order
 FROM t LEFT JOIN documents r ON r.doc_id = t.thread_id;
+
+-- Community documents with a current stance but no date (an article page or a reader's comment
+-- that states none): every trend table and view leaves them out, since a day cannot be given to
+-- them. This says how many, per source and kind; `sentiment trends` prints the total.
+CREATE OR REPLACE VIEW undated_documents AS
+SELECT d.source, d.kind, count(*) AS n
+FROM documents d
+JOIN current_stances s ON s.doc_id = d.doc_id
+WHERE d.kind IN ('post', 'comment', 'quote') AND NOT d.deleted AND d.created_at IS NULL
+GROUP BY ALL;
