@@ -54,7 +54,7 @@ def json_objects(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
     except UnicodeDecodeError as exc:
         raise LabelFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except FileNotFoundError:
-        raise LabelFileError(f"{path}: no such file") from None
+        raise LabelFileError(f"{path}: cannot read (no such file)") from None
     except OSError as exc:  # a folder, no permission: one line, not a traceback
         raise LabelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     for number, line in enumerate(lines, start=1):

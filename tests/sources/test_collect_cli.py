@@ -75,20 +75,21 @@ def test_collect_reddit_through_praw_and_bad_options(tmp_path, reddit, monkeypat
 
 def test_run_counts_add_up_and_events_are_counted_on_their_own(tmp_path):
     """new + updated + unchanged + skipped = what was read, for ingest and collect files alike,
-    first run and re-run: a missing path and an unreadable file are read and skipped beside the
-    documents; events files land in the notes, not in the document counts."""
+    first run and re-run: an unreadable file is read and skipped beside the documents (the run is
+    partial, exit 3; a missing path is refused before the run, see tests/test_cli.py); events files
+    land in the notes, not in the document counts."""
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     for command, step in ((["ingest"], "ingest"), (["collect", "files"], "collect:files")):
         db = tmp_path / f"{command[-1]}.duckdb"
         for _ in range(2):
-            result = _invoke("--db", str(db), *command, str(SEEDS), str(bad), str(tmp_path / "missing.txt"))
-            assert result.exit_code == 0, result.output
+            result = _invoke("--db", str(db), *command, str(SEEDS), str(bad))
+            assert result.exit_code == 3, result.output
         with duckdb.connect(str(db), read_only=True) as con:
             first, again = run_counts(con, step)
             notes = [json.loads(n) for n, in con.execute("SELECT notes FROM runs ORDER BY started_at").fetchall()]
         n_in, new, _, _, skipped = first
-        assert new == n_in - skipped > 500 and skipped >= 2  # every document new; the two bad paths skipped
+        assert new == n_in - skipped > 500 and skipped >= 1  # every document new; the bad file skipped
         assert again == (n_in, 0, 0, new, skipped)  # the same documents unchanged, the same skips
         events = [n["events"] for n in notes]
         assert events[0]["in"] == events[0]["new"] > 0 and events[1] == {"in": events[0]["in"], "new": 0, "updated": 0}

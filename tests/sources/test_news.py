@@ -82,6 +82,7 @@ def test_run_counts_add_up_for_feeds_and_pages(con, site):
     # feeds: 2 articles and their 2 quotes new; the non-feed, the 404 and the syndicated copy
     # skipped; then the 2 stored articles skipped unfetched beside the same three
     assert run_counts(con, "collect:feeds") == [(7, 4, 0, 0, 3), (5, 0, 0, 0, 5)]
-    # pages: the article and its quote unchanged (the feeds stored them), the repeated canonical
-    # URL skipped, the 404 of the feeds run retried and /nope failing, both runs alike
-    assert run_counts(con, "collect:pages") == [(5, 0, 0, 2, 3), (5, 0, 0, 2, 3)]
+    # pages: the article and its quote stored by the feeds run are updated once (the same date, now
+    # read from the page's own metadata: date_source 'feed' -> 'meta'), then unchanged; the repeated
+    # canonical URL skipped, the 404 of the feeds run retried and /nope failing, both runs alike
+    assert run_counts(con, "collect:pages") == [(5, 0, 2, 0, 3), (5, 0, 0, 2, 3)]
