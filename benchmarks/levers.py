@@ -98,12 +98,10 @@ def run_one(lever: str, seed: int, train_examples, sets: dict[str, list[Example]
     return logits
 
 
-CALIBRATION: np.ndarray | None = None
-"""Which authored dev rows the temperature is fitted on (``None``: all of them)."""
-
-
-def calibrated(logits: dict[str, np.ndarray], dev_gold: list[str]) -> dict[str, np.ndarray]:
-    rows = CALIBRATION if CALIBRATION is not None else np.ones(len(dev_gold), dtype=bool)
+def calibrated(logits: dict[str, np.ndarray], dev_gold: list[str],
+               rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Probabilities at the temperature fitted on authored dev (its ``rows`` only, when given)."""
+    rows = rows if rows is not None else np.ones(len(dev_gold), dtype=bool)
     t = fit_temperature(logits["dev"][rows], [g for g, keep in zip(dev_gold, rows) if keep])
     return {key: softmax(value, t) for key, value in logits.items() if key == "dev" or key.startswith("real")}
 
@@ -156,9 +154,8 @@ def main() -> None:
     dev = bundled_examples("dev")
     train_examples = bundled_examples("train")
     real_gold, dev_gold = [e.label for e in real], [e.label for e in dev]
-    if args.calibrate_on == "real-like":
-        global CALIBRATION
-        CALIBRATION = np.array([e.id[:2] in {"ra", "rb", "rc", "rd", "re", "sl"} for e in dev])
+    rows = (np.array([e.id[:2] in {"ra", "rb", "rc", "rd", "re", "sl"} for e in dev])
+            if args.calibrate_on == "real-like" else None)
     from sentiment.classify.trained import teacher_probs
 
     teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
@@ -173,7 +170,7 @@ def main() -> None:
         done = [seed for seed in seeds if (args.out / f"{lever.replace('/', '_')}-s{seed}.npz").exists()]
         measured[lever] = [
             calibrated(run_one(lever, seed, train_examples, sets, args.out,
-                               args.threads, teacher), dev_gold)
+                               args.threads, teacher), dev_gold, rows)
             for seed in (done if args.cached_only else seeds)]
         if not measured[lever]:
             del measured[lever]
@@ -182,7 +179,7 @@ def main() -> None:
         for part in parts:
             if part not in measured:
                 cached = [args.out / f"{part.replace('/', '_')}-s{seed}.npz" for seed in seeds]
-                measured[part] = [calibrated(dict(np.load(path)), dev_gold) for path in cached if path.exists()]
+                measured[part] = [calibrated(dict(np.load(path)), dev_gold, rows) for path in cached if path.exists()]
         # one member per seed; a lever with fewer seeds repeats its own
         runs = max(len(measured[p]) for p in parts)
         measured[combo] = [{k: np.mean([measured[p][i % len(measured[p])][k] for p in parts], axis=0)
