@@ -326,21 +326,13 @@ def test_collect_flow_runs_keep_reddit_credentials_out_of_prefect(prefect_env, t
 
 _HN_SOURCES = '[[hn]]\nname = "hn-qwen"\nquery = "qwen"\n[[files]]\nname = "bundled"\npaths = ["{seeds}"]\n'
 
-_STATES = """
-import asyncio, json
-from prefect.client.orchestration import get_client
-
-async def main():
-    async with get_client() as client:
-        flows = await client.read_flow_runs()
-        tasks = await client.read_task_runs()
-        logs = await client.read_logs()
-    print(json.dumps({"flows": [[str(f.id), f.name, f.state_type.value] for f in flows],
-                      "tasks": [[t.name, t.state_type.value, t.run_count, str(t.flow_run_id), str(t.id)] for t in tasks],
-                      "logs": [[str(r.task_run_id), r.message] for r in logs]}))
-
-asyncio.run(main())
-"""
+def _states(env: dict) -> dict:
+    """The server's flow runs, task runs and logs (``_DUMP_API``), cut to the fields the test reads."""
+    api = json.loads(_run([sys.executable, "-c", _DUMP_API], env))
+    return {"flows": [[f["id"], f["name"], f["state_type"]] for f in api["flow_runs"]],
+            "tasks": [[t["name"], t["state_type"], t["run_count"], t["flow_run_id"], t["id"]]
+                      for t in api["task_runs"]],
+            "logs": [[r["task_run_id"], r["message"]] for r in api["logs"]]}
 
 
 def test_a_source_that_keeps_failing_fails_the_run_in_prefect_after_its_retries(prefect_env, tmp_path):
@@ -357,11 +349,11 @@ def test_a_source_that_keeps_failing_fails_the_run_in_prefect_after_its_retries(
            "SENTIMENT_HN_API_URL": f"http://127.0.0.1:{free_port()}/api/v1",  # nothing listens there
            "SENTIMENT_COLLECT_RETRIES": "0", "SENTIMENT_BACKOFF_SECONDS": "0.01",
            "SENTIMENT_FLOW_RETRIES": "1", "SENTIMENT_FLOW_RETRY_DELAY_SECONDS": "0.1"}
-    before = {f[0] for f in json.loads(_run([sys.executable, "-c", _STATES], env))["flows"]}
+    before = {f[0] for f in _states(env)["flows"]}
     done = subprocess.run([sys.executable, "-c", _PIPELINE, str(db), str(tmp_path / "briefs")], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=RUN_TIMEOUT)
     assert done.returncode != 0 and "StepIncomplete" in done.stdout + done.stderr, done.stdout[-3000:]
-    recorded = json.loads(_run([sys.executable, "-c", _STATES], env))
+    recorded = _states(env)
     new = {fid: (name, state) for fid, name, state in recorded["flows"] if fid not in before}
     states = {name.split("-", 1)[0]: state for name, state in new.values()}
     assert states == {"pipeline": "FAILED", "collect": "FAILED", "classify": "COMPLETED", "trends": "COMPLETED",
