@@ -31,7 +31,7 @@ MAX_PER_PAGE = 500
 """At most this many comments (and as many embedded posts) are read from one page."""
 
 _CONTENT_CLASSES = ("comment-content", "comment-text", "comment_text", "comment-body-text", "commentbody",
-                    "comment-entry")
+                    "comment-entry", "c-comment__content", "comment__content")
 _TOKEN = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _CONTENT_XPATH = " | ".join(f"//*[{_TOKEN.format(c)}]" for c in _CONTENT_CLASSES) + \
     " | //dl[@id='comments-block']/dd[" + _TOKEN.format("comment-body") + "]"
@@ -110,6 +110,7 @@ def _comment_id(node, n: int) -> str:
 def _author(node, comment_nodes: set) -> str | None:
     paths = (".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]", ".//cite[@class='user']",
              ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-author ')]",
+             ".//*[contains(@class, 'comment__author-name')]",
              ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-header ')]//cite",
              ".//*[@itemprop='author']")
     for path in paths:
@@ -145,9 +146,47 @@ def _comment_time(node, comment_nodes: set) -> datetime | None:
     return None
 
 
+_NOT_A_COMMENT = ("pingback", "trackback")
+"""Classes of comment-list entries that are other sites linking here, not readers writing."""
+_ELSEWHERE = ("//aside//* | //*[contains(@class, 'recentcomments') or contains(@class, 'recent-comments') "
+              "or contains(@class, 'recent_comments') or contains(@id, 'recentcomments') "
+              "or contains(@id, 'recent-comments')]//*")
+"""Comment lists inside these are other articles' comments (a sidebar's "recent comments")."""
+_LIST_ITEM_XPATH = ("//li[(starts-with(@id, 'comment-') or starts-with(@id, 'li-comment-') or "
+                    + _TOKEN.format("comment") + ") and ancestor::*[self::ol or self::ul or self::div]"
+                    "[contains(@class, 'comment') or @id = 'comments' or contains(@id, 'commentlist')]]")
+"""WordPress comment-list entries whose text sits straight in them (older and custom themes)."""
+_FURNITURE = ("comment-author", "vcard", "comment-meta", "commentmetadata", "reply", "comment-actions",
+              "comment-likes", "says", "avatar", "comment-reply-link", "children")
+"""Parts of a comment-list entry that are not the comment's text."""
+
+
+def _excluded(node, elsewhere: set) -> bool:
+    """Whether a comment-list entry is a pingback or trackback, or sits in a sidebar widget."""
+    classes = (node.get("class") or "").split()
+    return any(c in classes for c in _NOT_A_COMMENT) or node in elsewhere
+
+
+def _entry_text(node, comment_nodes: set) -> str:
+    """The text of a comment-list entry that has no content block: the entry without its author,
+    metadata, reply links and nested replies."""
+    copy = lxml_html.fromstring(lxml_html.tostring(node, encoding="unicode", with_tail=False))
+    originals = list(node.iter())
+    for original, element in reversed(list(zip(originals, copy.iter()))):
+        if element is copy:
+            continue
+        classes = (element.get("class") or "").split()
+        if (original in comment_nodes or element.tag in ("cite", "form", "script", "style", "img")
+                or any(c in classes for c in _FURNITURE)):
+            element.drop_tree()
+    return html_to_text(lxml_html.tostring(copy, encoding="unicode", with_tail=False))
+
+
 def readers_comments(tree) -> list[PageComment]:
-    """The readers' comments a parsed page carries in its HTML, in page order."""
-    everything = tree.xpath(_CONTENT_XPATH)
+    """The readers' comments a parsed page carries in its HTML, in page order (pingbacks,
+    trackbacks and a sidebar's recent comments on other articles left out)."""
+    elsewhere = set(tree.xpath(_ELSEWHERE))
+    everything = [c for c in tree.xpath(_CONTENT_XPATH) if c not in elsewhere]
     inner = set()
     for content in everything:  # a content block holding another (meta + text): keep the inner one
         ancestor = content.getparent()
@@ -165,11 +204,19 @@ def readers_comments(tree) -> list[PageComment]:
             node = _comment_node(content.getparent() if content.getparent() is not None else content)
         if node is not None and all(node is not other for other, _ in found):
             found.append((node, content))
+    held = {node for node, _ in found}
+    for entry in tree.xpath(_LIST_ITEM_XPATH)[:MAX_PER_PAGE]:  # entries without a content block
+        if entry not in held and entry not in elsewhere and not any(a in held for a in entry.iterdescendants()):
+            found.append((entry, None))
+    found = [(node, content) for node, content in found if not _excluded(node, elsewhere)]
+    order = {element: n for n, element in enumerate(tree.iter())}
+    found.sort(key=lambda pair: order.get(pair[0], 0))  # as the page shows them
     comment_nodes = {node for node, _ in found}
     ids: dict[object, str] = {}
     comments: list[PageComment] = []
     for n, (node, content) in enumerate(found, start=1):
-        text = html_to_text(lxml_html.tostring(content, encoding="unicode", with_tail=False))
+        text = (html_to_text(lxml_html.tostring(content, encoding="unicode", with_tail=False))
+                if content is not None else _entry_text(node, comment_nodes))
         if not text:
             continue
         ids[node] = _comment_id(node, n)
@@ -178,7 +225,8 @@ def readers_comments(tree) -> list[PageComment]:
             parent = parent.getparent()
         comments.append(PageComment(
             comment_id=ids[node], author=_author(node, comment_nodes), text=text,
-            created_at=_comment_time(node if node.tag != "dt" else content.getparent(), comment_nodes),
+            created_at=_comment_time(node if node.tag != "dt" or content is None else content.getparent(),
+                                     comment_nodes),
             parent_id=ids.get(parent) if parent is not None else None))
     return comments
 
