@@ -31,11 +31,11 @@ MAX_PER_PAGE = 500
 """At most this many comments (and as many embedded posts) are read from one page."""
 
 _CONTENT_CLASSES = ("comment-content", "comment-text", "comment_text", "comment-body-text", "commentbody",
-                    "comment-entry", "c-comment__content", "comment__content")
+                    "comment-entry", "c-comment__content", "comment__content", "comment__body")
 _TOKEN = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _CONTENT_XPATH = " | ".join(f"//*[{_TOKEN.format(c)}]" for c in _CONTENT_CLASSES) + \
     " | //dl[@id='comments-block']/dd[" + _TOKEN.format("comment-body") + "]"
-_COMMENT_ID = re.compile(r"^(?:div-)?comment-?(\d+)$|^c(\d{6,})$|^li-comment-(\d+)$")
+_COMMENT_ID = re.compile(r"^(?:div-)?comment-?(\d+)$|^c(\d{6,})$|^li-comment-(\d+)$|^cid-(\d+)$")
 _SAYS = re.compile(r"\s*\b(?:says|sagt|said|schreibt|écrit|dice|zegt)\b\s*:?\s*\.*", re.I)
 _DATE_TAIL = re.compile(r"\s+(?=\d{1,2}\.\s|\d{1,4}[./-]\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
 _SNOWFLAKE = re.compile(r"/status(?:es)?/(\d{15,20})")
@@ -110,7 +110,7 @@ def _comment_id(node, n: int) -> str:
 def _author(node, comment_nodes: set) -> str | None:
     paths = (".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]", ".//cite[@class='user']",
              ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-author ')]",
-             ".//*[contains(@class, 'comment__author-name')]",
+             ".//*[contains(@class, 'comment__author-name')]", ".//*[contains(@class, 'comment-meta__name')]",
              ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-header ')]//cite",
              ".//*[@itemprop='author']")
     for path in paths:
@@ -162,9 +162,26 @@ _FURNITURE = ("comment-author", "vcard", "comment-meta", "commentmetadata", "rep
 
 
 def _excluded(node, elsewhere: set) -> bool:
-    """Whether a comment-list entry is a pingback or trackback, or sits in a sidebar widget."""
+    """Whether a comment-list entry is a pingback or trackback (by its class, or by the word that
+    opens it in themes without the class), or sits in a sidebar widget."""
     classes = (node.get("class") or "").split()
-    return any(c in classes for c in _NOT_A_COMMENT) or node in elsewhere
+    opening = " ".join(node.text_content().split())[:12].lower()
+    return (any(c in classes for c in _NOT_A_COMMENT) or opening.startswith(_NOT_A_COMMENT)
+            or node in elsewhere)
+
+
+def _moderated(content, text: str) -> bool:
+    """Whether all a comment shows is the moderators' note that replaced it ("Entfernt. Bitte
+    bleiben Sie beim Thema."): the reader's words are gone."""
+    notes = content.xpath(".//*[" + _TOKEN.format("moderation") + "]")
+    return bool(notes) and " ".join(" ".join(n.text_content().split()) for n in notes) == " ".join(text.split())
+
+
+def _is_excerpt(text: str) -> bool:
+    """Whether a comment's text is another site's excerpt of this page (``[…] words […]``), the
+    body of a pingback whatever its markup."""
+    stripped = text.strip()
+    return stripped.startswith(("[…]", "[...]")) and stripped.endswith(("[…]", "[...]"))
 
 
 def _entry_text(node, comment_nodes: set) -> str:
@@ -176,7 +193,7 @@ def _entry_text(node, comment_nodes: set) -> str:
         if element is copy:
             continue
         classes = (element.get("class") or "").split()
-        if (original in comment_nodes or element.tag in ("cite", "form", "script", "style", "img")
+        if (original in comment_nodes or element.tag in ("cite", "small", "form", "script", "style", "img")
                 or any(c in classes for c in _FURNITURE)):
             element.drop_tree()
     return html_to_text(lxml_html.tostring(copy, encoding="unicode", with_tail=False))
@@ -217,7 +234,7 @@ def readers_comments(tree) -> list[PageComment]:
     for n, (node, content) in enumerate(found, start=1):
         text = (html_to_text(lxml_html.tostring(content, encoding="unicode", with_tail=False))
                 if content is not None else _entry_text(node, comment_nodes))
-        if not text:
+        if not text or _is_excerpt(text) or (content is not None and _moderated(content, text)):
             continue
         ids[node] = _comment_id(node, n)
         parent = node.getparent()

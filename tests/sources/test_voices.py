@@ -120,6 +120,9 @@ PINGBACK_AND_SIDEBAR = """
   <p>[&hellip;] the bridge story is worth a read [&hellip;]</p></div></li>
  <li id="comment-202" class="trackback odd depth-1"><div class="comment-body">
   <div class="comment-content"><p>[&hellip;] a trackback excerpt from another site [&hellip;]</p></div></div></li>
+ <li id="comment-204"><cite>Pingback von <a href="https://third.example/links">Lesezeichen</a></cite> |
+  <small><a href="#comment-204">11.09.2011 23:31</a></small><p>[&#8230;] the bridge story, an excerpt [&#8230;]</p></li>
+ <li id="comment-205"><p>[&#8230;] an excerpt another site made of this page, no word says so [&#8230;]</p></li>
  <li id="comment-203" class="comment even depth-1"><article id="div-comment-203" class="comment-body">
   <div class="comment-author vcard"><b class="fn">Gus</b></div>
   <div class="comment-content"><p>I cycle over that bridge daily, where do bikes go now?</p></div></article></li>
@@ -156,6 +159,22 @@ def test_pingbacks_trackbacks_and_a_sidebars_recent_comments_are_not_readers_com
     found = extract_page(_page(PINGBACK_AND_SIDEBAR))
     assert [(c.comment_id, c.author, c.text) for c in found.comments] == [
         ("203", "Gus", "I cycle over that bridge daily, where do bikes go now?")]
+
+
+def test_a_comment_the_moderators_replaced_with_their_note_is_not_a_readers_comment():
+    markup = """<section id="comments">
+     <article id="cid-51160650" class="comment js-comment-toplevel"><div class="comment-meta">
+      <h4 class="comment-meta__name"><a href="https://profile.example/1">Lena</a></h4></div>
+      <div class="comment__body"><p><em class="moderation">Removed. Please stay on topic. The editors</em></p></div>
+     </article>
+     <article id="cid-51160651" class="comment"><div class="comment-meta">
+      <h4 class="comment-meta__name"><a href="https://profile.example/2">Max</a></h4></div>
+      <div class="comment__body"><p>The detour is fine by bike, it is the trucks that worry me.</p>
+      <p><em class="moderation">Shortened. The editors</em></p></div>
+     </article></section>"""
+    found = extract_page(_page(markup))
+    assert [(c.comment_id, c.author) for c in found.comments] == [("51160651", "Max")]
+    assert found.comments[0].text.startswith("The detour is fine by bike")
 
 
 def test_comment_entries_without_a_content_block_and_bem_markup():
