@@ -113,6 +113,22 @@ def test_stock_phrases_of_someone_or_people_are_not_quotes():
         "Nobody asked the riders about this at all"]
 
 
+
+def test_reddit_names_handles_and_moderators_attribute_quotes():
+    text = ('The moderator u/bridgefan_42 posted a note, writing, "We were not told about the closure at all."\n'
+            'Another line about r/ourcity, whose moderator wrote that they "will keep the detour thread pinned for now."\n'
+            "@riverbus: \"Our route 12 runs through the northern districts until further notice.\"\n"
+            'The transport director said, "The works will finish on schedule, as planned."')
+    assert extract_quotes(text) == ["We were not told about the closure at all.",
+                                    "will keep the detour thread pinned for now.",
+                                    "Our route 12 runs through the northern districts until further notice."]
+
+
+def test_text_between_two_straight_quotations_is_not_a_quote():
+    text = 'The mayor tweeted at user "Ned" that he was en route "to the bridge now to help with the barriers."'
+    assert extract_quotes(text) == ["to the bridge now to help with the barriers."]
+
+
 PINGBACK_AND_SIDEBAR = """
 <ol class="commentlist">
  <li id="comment-201" class="pingback even thread-even depth-1"><div class="comment-body">Pingback:
