@@ -74,7 +74,8 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
         console.print(f"  skipped {count}: {reason}" + (f" (e.g. {', '.join(named)})" if named else ""),
                       style="yellow", markup=False)
     if report.failed:
-        console.print(f"  failed {len(report.failed)} (retried by the next run): " + ", ".join(report.failed[:20])
+        later = "retried by a later run" if kind in ("pages", "feeds") else "retried by the next run"
+        console.print(f"  failed {len(report.failed)} ({later}): " + ", ".join(report.failed[:20])
                       + (" …" if len(report.failed) > 20 else ""), style="red", markup=False)
         what = ("some items stored, some failed" if report.status == "partial"
                 else "nothing could be collected")
@@ -123,22 +124,35 @@ def dump(
                        "keywords": list(keyword or [])})
 
 
+_RETRY_GIVEN_UP = ("Also retry the permanent failures given up after their last attempt "
+                   "(listed by `sentiment doctor`).")
+
+
+def _urls(urls: Optional[list[str]], retry_given_up: bool, what: str) -> list[str]:
+    """The URLs to collect; none is refused unless ``--retry-given-up`` asks for the given-up ones."""
+    if not urls and not retry_given_up:
+        raise typer.BadParameter(f"give one or more {what} URLs, or --retry-given-up", param_hint="URLS")
+    return list(urls or [])
+
+
 @collect_app.command()
 def feeds(
     ctx: typer.Context,
-    urls: Annotated[list[str], typer.Argument(help="RSS or Atom feed URLs.")],
+    urls: Annotated[Optional[list[str]], typer.Argument(help="RSS or Atom feed URLs.")] = None,
+    retry_given_up: Annotated[bool, typer.Option("--retry-given-up", help=_RETRY_GIVEN_UP)] = False,
 ) -> None:
     """News feeds: every entry's article page not stored yet."""
-    _run(ctx, "feeds", {"urls": urls})
+    _run(ctx, "feeds", {"urls": _urls(urls, retry_given_up, "feed"), "retry_given_up": retry_given_up})
 
 
 @collect_app.command()
 def pages(
     ctx: typer.Context,
-    urls: Annotated[list[str], typer.Argument(help="Article page URLs.")],
+    urls: Annotated[Optional[list[str]], typer.Argument(help="Article page URLs.")] = None,
+    retry_given_up: Annotated[bool, typer.Option("--retry-given-up", help=_RETRY_GIVEN_UP)] = False,
 ) -> None:
     """Article pages: text, title and date, keyed by canonical URL; quoted forum users become quotes."""
-    _run(ctx, "pages", {"urls": urls})
+    _run(ctx, "pages", {"urls": _urls(urls, retry_given_up, "page"), "retry_given_up": retry_given_up})
 
 
 @collect_app.command()

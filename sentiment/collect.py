@@ -24,8 +24,9 @@ from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
 from sentiment.store import track_run, upsert_documents
 from sentiment.store.collect_state import (
-    clear_failure, get_watermark, parse_query_item, pending_failures, query_item, record_failure, set_watermark,
+    RetryPolicy, clear_failure, get_watermark, parse_query_item, pending_failures, query_item, record_failure, set_watermark,
 )
+from sentiment.store.db import utcnow
 from sentiment.store.runs import outcome
 from sentiment.store.runs import DUPLICATE
 from sentiment.store.writes import UpsertResult
@@ -74,6 +75,11 @@ class _Context:
     author_key: bytes
     report: CollectReport
     on_progress: Progress | None
+    clock: Callable[[], datetime] = utcnow
+    """Now, in UTC: when failures are recorded and which are due (tests move it forward)."""
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def store(self, parsed: Parsed) -> None:
         self.report.skipped.update(parsed.skipped)
@@ -89,10 +95,13 @@ class _Context:
             self.on_progress(done, total)
 
     def fail(self, source: str, item: str, reason: str, what: str, verb: str = "fetched",
-             shown: str | None = None) -> None:
-        """Record an item that could not be fetched, in the report and in ``collect_failures`` (the
-        next run of ``source`` retries it); redacted: a URL's credentials are masked."""
-        record_failure(self.con, source, item, reason)
+             shown: str | None = None, *, permanent: bool = False, policy: RetryPolicy | None = None,
+             context: dict | None = None) -> None:
+        """Record an item that could not be fetched, in the report and in ``collect_failures`` (a
+        later run of ``source`` retries it: the next one, or when ``policy`` says); redacted: a
+        URL's credentials are masked."""
+        record_failure(self.con, source, item, reason, permanent=permanent, policy=policy, context=context,
+                       now=self.now())
         self.report.failed.append(redact_url(shown or item))
         self.report.skipped[f"{what} not {verb}: {redact(reason)}"] += 1
         note_example(self.report.examples, f"{what} not {verb}: {redact(reason)}", redact_url(shown or item))
@@ -273,13 +282,13 @@ def _collect_dump(ctx: _Context, params: dict) -> None:
 def _collect_feeds(ctx: _Context, params: dict) -> None:
     from sentiment.sources.news import collect_feeds
 
-    collect_feeds(ctx, params.get("urls") or [])
+    collect_feeds(ctx, params.get("urls") or [], retry_given_up=bool(params.get("retry_given_up")))
 
 
 def _collect_pages(ctx: _Context, params: dict) -> None:
     from sentiment.sources.news import collect_pages
 
-    collect_pages(ctx, params.get("urls") or [])
+    collect_pages(ctx, params.get("urls") or [], retry_given_up=bool(params.get("retry_given_up")))
 
 
 def _collect_files(ctx: _Context, params: dict) -> None:
@@ -319,12 +328,14 @@ def run_source(
     kind: str,
     params: dict,
     on_progress: Progress | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> CollectReport:
     """Collect from one source; ``params`` use the CLI option names (see ``sentiment collect``).
 
     Writes the run's ``runs`` row (step ``collect:KIND``) with the report's status: ``ok`` when
     every item was fetched, ``partial`` when some were stored and some failed, ``failed`` when
-    none could be; every failed item is in ``collect_failures`` and the next run retries it. A
+    none could be; every failed item is in ``collect_failures`` and a later run retries it (pages
+    and feeds on their spaced schedule, read from ``clock``, default the system's UTC time). A
     configuration error fails the run (status 'failed', with the error in its notes) and is raised.
     """
     if kind not in _COLLECTORS:
@@ -332,7 +343,7 @@ def run_source(
     settings = get_settings()
     report = CollectReport(source=kind)
     with track_run(con, f"collect:{kind}") as stats:
-        ctx = _Context(con, settings, load_author_key(settings), report, on_progress)
+        ctx = _Context(con, settings, load_author_key(settings), report, on_progress, clock or utcnow)
         try:
             _COLLECTORS[kind](ctx, dict(params))
         finally:

@@ -91,6 +91,8 @@ EXPECTED_SKIPS: tuple[str, ...] = (
     "article already stored",
     "same article text already stored at another URL",
     "same canonical URL already collected in this run",
+    "earlier failure waiting for its next attempt (spaced retries)",
+    "earlier failure given up (permanent; --retry-given-up tries it again)",
 )
 """Skip reasons that are normal and repeat on every run of the same source (stubs a saved
 snapshot cannot expand, duplicates, what an earlier run stored): a scheduled run reports them in

@@ -114,6 +114,23 @@ class Settings(BaseSettings):
     backoff_max_seconds: float = 120.0
     """Longest back-off pause of our own (a server's Retry-After is obeyed as sent)."""
 
+    retry_spacing_seconds: float = 600.0
+    """Pages and feeds: how long after a failure its item is first tried again by a later run;
+    doubled with each failed attempt (10 min, 20 min, 40 min ...), up to ``retry_spacing_max_seconds``.
+    An item asked for by name is fetched whatever its schedule."""
+
+    retry_spacing_max_seconds: float = 86_400.0
+    """Pages and feeds: the longest spacing between two attempts at a failed item (a day)."""
+
+    retry_give_up_after: int = 4
+    """Pages and feeds: attempts after which a permanent failure (HTTP 404, 410 and other 4xx, an
+    empty page, a body that is not a feed) is given up: no run retries it again unless asked for it
+    by name or with ``--retry-given-up``; ``sentiment doctor`` lists it."""
+
+    retry_budget_seconds: float = 20.0
+    """Pages and feeds: the most time one run spends retrying earlier failures it was not asked for
+    (each gets one attempt, its timeout cut to what is left); the rest wait for the next run."""
+
     http_timeout: float = 20.0
     """Seconds before an HTTP request (HN, feeds, pages) is abandoned and retried."""
 

@@ -129,3 +129,27 @@ def test_brief_says_shares_are_not_corrected_until_an_audit_exists_and_then_corr
     assert "corrected by the audit (PPI++)</th>" in html and "| corrected by the audit (PPI++) |" in md
     assert "**Audit:** 30 comments labelled at random" in md and f"drawn while `{version}` was active" in md
     assert "model shares, not corrected" not in md
+
+
+def test_the_seed_articles_readers_comments_are_in_the_brief_beside_forum_comments(con, tmp_path):
+    """seeds/005_local_models_blog.html carries five readers' comments (one a reply): they are
+    stored in the article's thread, classified, and the week's brief counts them beside the
+    forum comments, in both formats."""
+    from sentiment.ingest import ingest_paths
+    from tests.conftest import SEEDS
+
+    ingest_paths(con, [SEEDS], author_key=AUTHOR_KEY)
+    rows = con.execute("SELECT external_id, parent_id, created_at FROM documents WHERE source = 'file' "
+                       "AND kind = 'comment' ORDER BY created_at").fetchall()
+    assert [r[0] for r in rows] == [f"005_local_models_blog#c{n}" for n in range(501, 506)]
+    assert rows[1][1] == "file:005_local_models_blog#c501" and rows[0][2] == datetime(2026, 3, 4, 18, 5)
+    classify_pending(con, load_classifier("baseline"), batch_size=256)
+    refresh_trends(con, min_n=20)
+    forum = con.execute("SELECT count(*) FROM classified_documents WHERE source IN ('reddit', 'hn') "
+                        "AND day BETWEEN '2026-03-02' AND '2026-03-08'").fetchone()[0]
+    md, html = write_brief(build_brief(con, "2026-W10"), tmp_path / "briefs")
+    line = f"Readers' comments under articles: 5 (under 1 article), read beside {forum} forum comments and posts."
+    md_text, html_text = md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
+    assert line in md_text and "| file | readers' comments | 5 | 1 |" in md_text
+    assert line in html_text and "<td>readers&#39; comments</td><td>5</td>" in html_text
+    assert "| reddit | forum comments |" in md_text and forum > 100

@@ -25,6 +25,8 @@ from sentiment.insight.ppi import MIN_AUDIT
 from sentiment.insight.quantify import ModelCard, Moments, estimate_mix, load_model_card
 from sentiment.insight.quotes import representative_quotes
 from sentiment.settings import LABELS, get_settings
+from sentiment.sources.news import SOURCE as WEB_SOURCE
+from sentiment.sources.web import FILE_SOURCE
 from sentiment.insight.stats import newcombe_diff
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
 from sentiment.insight.trends import (AFTER, BEFORE, MOMENT_COLUMNS, audited_shares, event_window_table,
@@ -32,6 +34,12 @@ from sentiment.insight.trends import (AFTER, BEFORE, MOMENT_COLUMNS, audited_sha
                                       window_audits)
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+ARTICLE_SOURCES = (FILE_SOURCE, WEB_SOURCE)
+"""Sources whose threads are articles: their comments are readers' comments under an article."""
+READERS, FORUM = "readers' comments", "forum comments"
+_VOICE_NAMES = {(True, "comment"): READERS, (False, "comment"): FORUM, (True, "quote"): "quotes in articles",
+                (False, "post"): "posts", (False, "quote"): "quotes"}
+"""What the brief's Sources table calls a kind of document, by whether its source holds articles."""
 COLORS = charts.COLORS
 CHART_DAYS_BEFORE, CHART_DAYS_AFTER = 21, 14
 
@@ -90,6 +98,14 @@ class Brief:
     spikes: list[dict] = field(default_factory=list)
     min_n: int = 20
     totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def readers(self) -> dict[str, int]:
+        """Readers' comments under articles this week beside forum comments and posts: ``readers``,
+        ``articles`` (the articles they are under) and ``forum``."""
+        readers = [s for s in self.sources if s["kind"] == READERS]
+        return {"readers": sum(s["documents"] for s in readers), "articles": sum(s["threads"] for s in readers),
+                "forum": sum(s["documents"] for s in self.sources if s["kind"] in (FORUM, "posts"))}
 
     def chart_src(self, key: str) -> str:
         """A chart as a ``data:`` URI for the self-contained HTML page."""
@@ -298,10 +314,10 @@ def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
         d, low, high = newcombe_diff(now.n, now.total, before.n, before.total)
         changes[now.label], intervals[now.label] = 100 * d, (100 * low, 100 * high)
     sources = [
-        {"source": s, "documents": n, "threads": t}
-        for s, n, t in con.execute(
-            """SELECT source, count(*), count(DISTINCT thread_id) FROM classified_documents
-               WHERE day BETWEEN ? AND ? GROUP BY source ORDER BY count(*) DESC""",
+        {"source": s, "kind": _VOICE_NAMES.get((s in ARTICLE_SOURCES, kind), kind), "documents": n, "threads": t}
+        for s, kind, n, t in con.execute(
+            """SELECT source, kind, count(*), count(DISTINCT thread_id) FROM classified_documents
+               WHERE day BETWEEN ? AND ? GROUP BY source, kind ORDER BY count(*) DESC, source, kind""",
             [start, end]).fetchall()
     ]
     totals = dict(zip(

@@ -27,14 +27,20 @@ def _classify(exc: BaseException) -> Transient | None:
 def _checked(response: httpx.Response) -> httpx.Response:
     if response.status_code == 429 or response.status_code >= 500:
         raise Transient(f"HTTP {response.status_code}", parse_retry_after(response.headers.get("retry-after")))
-    if response.status_code >= 400:
-        raise FetchFailed(f"HTTP {response.status_code}")
+    if response.status_code == 408:
+        raise Transient("HTTP 408")
+    if response.status_code >= 400:  # 404, 410, 403 ...: asking again will not change the answer
+        raise FetchFailed(f"HTTP {response.status_code}", permanent=True)
     return response
 
 
-def get(client: httpx.Client, url: str, backoff: Backoff, params: dict | None = None) -> httpx.Response:
-    """GET with retries; the whole body is read inside the retry, so a cut-off body is retried."""
-    return backoff.run(lambda: _checked(client.get(url, params=params)), _classify)
+def get(client: httpx.Client, url: str, backoff: Backoff, params: dict | None = None,
+        timeout: float | None = None) -> httpx.Response:
+    """GET with retries; the whole body is read inside the retry, so a cut-off body is retried.
+    ``timeout`` (seconds) replaces the client's for this request, e.g. to keep a retry within a
+    run's retry budget."""
+    extra = {} if timeout is None else {"timeout": timeout}
+    return backoff.run(lambda: _checked(client.get(url, params=params, **extra)), _classify)
 
 
 def get_json(client: httpx.Client, url: str, backoff: Backoff, params: dict | None = None) -> Any:

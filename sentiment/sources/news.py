@@ -10,7 +10,8 @@ bytes are, not by what they claim. Only articles are stored: a body that is not 
 images) is skipped with its type, a page over ``page_max_bytes`` with its size, and a page from
 one host claiming another host's canonical URL never replaces the text stored there. Every
 address that led to a stored article is remembered (``document_aliases``), so feeds do not fetch
-it again.
+it again. Failed pages, feeds and entries are retried by later runs as
+:mod:`sentiment.sources.page_retries` says (spaced, within a time budget, permanent ones given up).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sentiment.records import Parsed, merge_examples, note_example
-from sentiment.redact import is_redacted, is_secret_param, redact, redact_url
+from sentiment.redact import is_secret_param, redact_url
 from sentiment.sources import ParseError
 from sentiment.sources.page import decode_html, extract_page
 from sentiment.sources.web import ArticleMeta, article_from_page
@@ -30,7 +31,8 @@ from sentiment.text import content_hash
 
 SOURCE = "web"
 FEED_SOURCE = "feeds"
-"""The ``collect_failures`` source of feeds that could not be read (their pages are ``web``)."""
+"""The ``collect_failures`` source of ``collect feeds``: feeds that could not be read and entry
+pages that could not be fetched (a page ``collect pages`` failed on is under ``web``)."""
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|dclid|mc_cid|mc_eid|ref|ref_src|cmpid|ocid|spm)$", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 """Content types read as a page; an absent type is sniffed by the extraction (it needs text)."""
@@ -114,30 +116,37 @@ def _not_an_article(ctx, response) -> str | None:
     return None
 
 
-def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: set[str]) -> None:
+def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: set[str], *,
+                source: str = SOURCE, policy=None, timeout: float | None = None,
+                context: dict | None = None) -> None:
+    """Fetch one page and store its article; a failure is recorded under ``source`` with the retry
+    ``policy`` (and the ``context`` a retry needs, e.g. a feed entry's date)."""
     from sentiment.sources.http import get
     from sentiment.sources.retry import FetchFailed
     from sentiment.store.collect_state import clear_failure
 
+    def fail(reason: str, permanent: bool) -> None:
+        ctx.fail(source, url, reason, "page", permanent=permanent, policy=policy, context=context)
+
     if not is_web_url(url):
-        ctx.fail(SOURCE, url, "not an http(s) URL", "page")
+        fail("not an http(s) URL", True)
         return
     try:
-        response = get(client, url, backoff)
+        response = get(client, url, backoff, timeout=timeout)
         skip = _not_an_article(ctx, response)
         if skip is None:
             html = decode_page(response.content, response.charset_encoding)
             parsed, canonical = parse_page(html, str(response.url), meta)
     except FetchFailed as exc:
-        ctx.fail(SOURCE, url, exc.reason, "page")
+        fail(exc.reason, exc.permanent)
         return
-    except ParseError as exc:
-        ctx.fail(SOURCE, url, str(exc), "page")
+    except ParseError as exc:  # an empty page, or nothing that reads as text: asking again will not help
+        fail(str(exc), True)
         return
     if skip is not None:
         ctx.report.skipped[skip] += 1
         note_example(ctx.report.examples, skip, redact_url(url))
-        clear_failure(ctx.con, SOURCE, url)
+        clear_failure(ctx.con, source, url)
         return
     article = parsed.documents[0]
     copy_of = ctx.con.execute(
@@ -160,40 +169,32 @@ def _fetch_page(ctx, client, backoff, url: str, meta: ArticleMeta | None, seen: 
         for address in {url, str(response.url)}:
             if canonical_url(address) != canonical:
                 remember_alias(ctx.con, address, article.doc_id)
-    clear_failure(ctx.con, SOURCE, url)
+    clear_failure(ctx.con, source, url)
     ctx.done()
 
 
-def _retry_list(ctx, urls: list[str], source: str = SOURCE) -> list[str]:
-    """Earlier failures of ``source`` to retry, then ``urls``. A failure whose URL was stored
-    redacted (it held credentials, which are never stored) is retried when its URL is given again;
-    until then it stays recorded and is reported as skipped."""
-    from sentiment.store.collect_state import pending_failures
-
-    given = {redact_url(u): u for u in urls}
-    todo = []
-    for item in pending_failures(ctx.con, source):
-        if not is_redacted(item):
-            todo.append(item)
-        elif item in given:
-            todo.append(given[item])
-        else:
-            ctx.report.skipped["earlier failure not retried: its URL held credentials, give it again"] += 1
-    return list(dict.fromkeys([*todo, *urls]))
-
-
-def collect_pages(ctx, urls: list[str]) -> None:
-    """``sentiment collect pages``: fetch each URL (plus earlier failures) as an article."""
+def collect_pages(ctx, urls: list[str], retry_given_up: bool = False) -> None:
+    """``sentiment collect pages``: fetch each URL as an article, then the earlier failures of
+    ``collect pages`` that are due (within the run's retry budget; given-up ones only with
+    ``retry_given_up``), as :mod:`sentiment.sources.page_retries` says."""
     from sentiment.sources.http import make_client
+    from sentiment.sources.page_retries import RetryRun
     from sentiment.sources.retry import backoff_from_settings
 
-    todo = _retry_list(ctx, urls)
+    asked = list(dict.fromkeys(urls))
+    retries = RetryRun(ctx, SOURCE, retry_given_up=retry_given_up)
+    given_up, due = retries.pending(asked)
+    asked += [f.item for f in given_up]
     backoff = backoff_from_settings(ctx.settings)
     seen: set[str] = set()
+    total = len(asked) + len(due)
     with make_client(ctx.settings) as client:
-        for n, url in enumerate(todo, start=1):
-            _fetch_page(ctx, client, backoff, url, None, seen)
-            ctx.progress(n, len(todo))
+        for n, url in enumerate(asked, start=1):
+            _fetch_page(ctx, client, backoff, url, None, seen, policy=retries.policy)
+            ctx.progress(n, total)
+        for n, (found, timeout) in enumerate(retries.within_budget(due), start=len(asked) + 1):
+            _fetch_page(ctx, client, retries.backoff, found.item, None, seen, policy=retries.policy, timeout=timeout)
+            ctx.progress(n, total)
 
 
 def feed_entries(content: bytes, headers: dict | None = None) -> tuple[list[tuple[str, ArticleMeta]], Parsed]:
@@ -226,40 +227,94 @@ def feed_entries(content: bytes, headers: dict | None = None) -> tuple[list[tupl
     return found, skipped
 
 
-def collect_feeds(ctx, feed_urls: list[str]) -> None:
-    """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet."""
+def _entry_context(feed_url: str, meta: ArticleMeta) -> dict:
+    """What a retry of a feed entry's page needs: its feed, and the entry's title and date."""
+    return {"entry": True, "feed": redact_url(feed_url), "title": meta.title,
+            "published": meta.published.isoformat() if meta.published else None}
+
+
+def _entry_meta(context: dict | None) -> ArticleMeta:
+    """The feed entry's title and date from a recorded failure's context."""
+    context = context or {}
+    published = context.get("published")
+    try:
+        when = datetime.fromisoformat(published) if isinstance(published, str) else None
+    except ValueError:
+        when = None
+    title = context.get("title")
+    return ArticleMeta(title=title if isinstance(title, str) else None, published=when, date_source="feed")
+
+
+def collect_feeds(ctx, feed_urls: list[str], retry_given_up: bool = False) -> None:
+    """``sentiment collect feeds``: read each feed, then fetch every entry's page not stored yet.
+
+    Feeds and entry pages that fail are recorded under ``feeds`` (never ``web``: ``collect pages``
+    does not retry them, nor this what ``collect pages`` left); earlier failures are retried as
+    :mod:`sentiment.sources.page_retries` says, an entry's page with the feed's date."""
     from sentiment.sources.http import get, make_client
+    from sentiment.sources.page_retries import RetryRun
     from sentiment.sources.retry import FetchFailed, backoff_from_settings
     from sentiment.store.collect_state import clear_failure
 
     backoff = backoff_from_settings(ctx.settings)
-    found: dict[str, ArticleMeta | None] = {}
+    retries = RetryRun(ctx, FEED_SOURCE, retry_given_up=retry_given_up)
+    policy = retries.policy
+
+    def is_entry(failure) -> bool:
+        return bool(failure.context and failure.context.get("entry"))
+
+    asked = list(dict.fromkeys(feed_urls))
+    given_up, due = retries.pending(asked, keep=lambda f: not is_entry(f))
+    asked += [f.item for f in given_up]
+    found: dict[str, tuple[ArticleMeta, str]] = {}
     stored = {r[0] for r in ctx.con.execute(
         "SELECT url FROM documents WHERE source = ? AND kind = 'article' AND url IS NOT NULL "
         "UNION SELECT url FROM document_aliases", [SOURCE]).fetchall()}
     seen: set[str] = set()
+
+    def read_feed(feed_url: str, feed_backoff, timeout: float | None = None) -> None:
+        try:
+            response = get(client, feed_url, feed_backoff, timeout=timeout)
+        except FetchFailed as exc:
+            ctx.fail(FEED_SOURCE, feed_url, exc.reason, "feed", permanent=exc.permanent, policy=policy)
+            return
+        try:
+            listed, skipped = feed_entries(response.content, dict(response.headers))
+        except ParseError as exc:
+            ctx.fail(FEED_SOURCE, feed_url, str(exc), "feed", "read", permanent=True, policy=policy)
+            return
+        clear_failure(ctx.con, FEED_SOURCE, feed_url)
+        ctx.done()
+        ctx.report.skipped.update(skipped.skipped)
+        merge_examples(ctx.report.examples, skipped.examples)
+        for link, entry_meta in listed:
+            if canonical_url(link) in stored:
+                ctx.report.skipped["article already stored"] += 1
+                continue
+            found.setdefault(link, (entry_meta, feed_url))
+
     with make_client(ctx.settings) as client:
-        for feed_url in _retry_list(ctx, feed_urls, FEED_SOURCE):  # feeds that failed before first
-            try:
-                response = get(client, feed_url, backoff)
-            except FetchFailed as exc:
-                ctx.fail(FEED_SOURCE, feed_url, exc.reason, "feed")
-                continue
-            try:
-                listed, skipped = feed_entries(response.content, dict(response.headers))
-            except ParseError as exc:
-                ctx.fail(FEED_SOURCE, feed_url, str(exc), "feed", "read")
-                continue
-            clear_failure(ctx.con, FEED_SOURCE, feed_url)
-            ctx.done()
-            ctx.report.skipped.update(skipped.skipped)
-            merge_examples(ctx.report.examples, skipped.examples)
-            for link, entry_meta in listed:
-                if canonical_url(link) in stored:
-                    ctx.report.skipped["article already stored"] += 1
-                    continue
-                found.setdefault(link, entry_meta)
-        entries = {url: found.get(url) for url in _retry_list(ctx, list(found))}  # earlier failures first
-        for n, (url, meta) in enumerate(entries.items(), start=1):
-            _fetch_page(ctx, client, backoff, url, meta, seen)
-            ctx.progress(n, len(entries))
+        for feed_url in asked:
+            read_feed(feed_url, backoff)
+        for failure, timeout in retries.within_budget(due):
+            read_feed(failure.item, retries.backoff, timeout)
+        fresh = [link for link in found if retries.failure(link) is None]
+        again = [link for link in found if retries.failure(link) is not None and retries.may_fetch(link)]
+        old_given_up, old_due = retries.pending(found, keep=is_entry)
+        now = [(link, *found[link]) for link in fresh]
+        now += [(link, *found[link]) for link in again if retries.failure(link).given_up_at is not None]
+        now += [(f.item, _entry_meta(f.context), f.context.get("feed")) for f in old_given_up]
+        spaced = [(link, *found[link]) for link in again if retries.failure(link).given_up_at is None]
+        spaced += [(f.item, _entry_meta(f.context), f.context.get("feed")) for f in old_due]
+        total = len(now) + len(spaced)
+        for n, (url, meta, feed_url) in enumerate(now, start=1):
+            _fetch_page(ctx, client, backoff, url, meta, seen, source=FEED_SOURCE, policy=policy,
+                        context=_entry_context(feed_url or "", meta))
+            ctx.progress(n, total)
+        by_item = {redact_url(url): (url, meta, feed_url) for url, meta, feed_url in spaced}
+        chosen = [retries.failure(url) for url, _, _ in spaced]
+        for n, (failure, timeout) in enumerate(retries.within_budget(chosen), start=len(now) + 1):
+            url, meta, feed_url = by_item[failure.item]
+            _fetch_page(ctx, client, retries.backoff, url, meta, seen, source=FEED_SOURCE, policy=policy,
+                        timeout=timeout, context=_entry_context(feed_url or "", meta))
+            ctx.progress(n, total)

@@ -18,11 +18,14 @@ T = TypeVar("T")
 
 
 class FetchFailed(RuntimeError):
-    """An item could not be fetched after every retry; ``reason`` is short and loggable."""
+    """An item could not be fetched after every retry; ``reason`` is short and loggable.
+    ``permanent`` says that repeating the request will not help (HTTP 404, 410 and other client
+    errors): pages and feeds give such an item up after a few spaced attempts."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, permanent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.permanent = permanent
 
 
 class Transient(Exception):

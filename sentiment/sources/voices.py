@@ -31,11 +31,11 @@ MAX_PER_PAGE = 500
 """At most this many comments (and as many embedded posts) are read from one page."""
 
 _CONTENT_CLASSES = ("comment-content", "comment-text", "comment_text", "comment-body-text", "commentbody",
-                    "comment-entry")
+                    "comment-entry", "c-comment__content", "comment__content", "comment__body")
 _TOKEN = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _CONTENT_XPATH = " | ".join(f"//*[{_TOKEN.format(c)}]" for c in _CONTENT_CLASSES) + \
     " | //dl[@id='comments-block']/dd[" + _TOKEN.format("comment-body") + "]"
-_COMMENT_ID = re.compile(r"^(?:div-)?comment-?(\d+)$|^c(\d{6,})$|^li-comment-(\d+)$")
+_COMMENT_ID = re.compile(r"^(?:div-)?comment-?(\d+)$|^c(\d{6,})$|^li-comment-(\d+)$|^cid-(\d+)$")
 _SAYS = re.compile(r"\s*\b(?:says|sagt|said|schreibt|écrit|dice|zegt)\b\s*:?\s*\.*", re.I)
 _DATE_TAIL = re.compile(r"\s+(?=\d{1,2}\.\s|\d{1,4}[./-]\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d)")
 _SNOWFLAKE = re.compile(r"/status(?:es)?/(\d{15,20})")
@@ -110,6 +110,7 @@ def _comment_id(node, n: int) -> str:
 def _author(node, comment_nodes: set) -> str | None:
     paths = (".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]", ".//cite[@class='user']",
              ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-author ')]",
+             ".//*[contains(@class, 'comment__author-name')]", ".//*[contains(@class, 'comment-meta__name')]",
              ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-header ')]//cite",
              ".//*[@itemprop='author']")
     for path in paths:
@@ -145,9 +146,64 @@ def _comment_time(node, comment_nodes: set) -> datetime | None:
     return None
 
 
+_NOT_A_COMMENT = ("pingback", "trackback")
+"""Classes of comment-list entries that are other sites linking here, not readers writing."""
+_ELSEWHERE = ("//aside//* | //*[contains(@class, 'recentcomments') or contains(@class, 'recent-comments') "
+              "or contains(@class, 'recent_comments') or contains(@id, 'recentcomments') "
+              "or contains(@id, 'recent-comments')]//*")
+"""Comment lists inside these are other articles' comments (a sidebar's "recent comments")."""
+_LIST_ITEM_XPATH = ("//li[(starts-with(@id, 'comment-') or starts-with(@id, 'li-comment-') or "
+                    + _TOKEN.format("comment") + ") and ancestor::*[self::ol or self::ul or self::div]"
+                    "[contains(@class, 'comment') or @id = 'comments' or contains(@id, 'commentlist')]]")
+"""WordPress comment-list entries whose text sits straight in them (older and custom themes)."""
+_FURNITURE = ("comment-author", "vcard", "comment-meta", "commentmetadata", "reply", "comment-actions",
+              "comment-likes", "says", "avatar", "comment-reply-link", "children")
+"""Parts of a comment-list entry that are not the comment's text."""
+
+
+def _excluded(node, elsewhere: set) -> bool:
+    """Whether a comment-list entry is a pingback or trackback (by its class, or by the word that
+    opens it in themes without the class), or sits in a sidebar widget."""
+    classes = (node.get("class") or "").split()
+    opening = " ".join(node.text_content().split())[:12].lower()
+    return (any(c in classes for c in _NOT_A_COMMENT) or opening.startswith(_NOT_A_COMMENT)
+            or node in elsewhere)
+
+
+def _moderated(content, text: str) -> bool:
+    """Whether all a comment shows is the moderators' note that replaced it ("Entfernt. Bitte
+    bleiben Sie beim Thema."): the reader's words are gone."""
+    notes = content.xpath(".//*[" + _TOKEN.format("moderation") + "]")
+    return bool(notes) and " ".join(" ".join(n.text_content().split()) for n in notes) == " ".join(text.split())
+
+
+def _is_excerpt(text: str) -> bool:
+    """Whether a comment's text is another site's excerpt of this page (``[…] words […]``), the
+    body of a pingback whatever its markup."""
+    stripped = text.strip()
+    return stripped.startswith(("[…]", "[...]")) and stripped.endswith(("[…]", "[...]"))
+
+
+def _entry_text(node, comment_nodes: set) -> str:
+    """The text of a comment-list entry that has no content block: the entry without its author,
+    metadata, reply links and nested replies."""
+    copy = lxml_html.fromstring(lxml_html.tostring(node, encoding="unicode", with_tail=False))
+    originals = list(node.iter())
+    for original, element in reversed(list(zip(originals, copy.iter()))):
+        if element is copy:
+            continue
+        classes = (element.get("class") or "").split()
+        if (original in comment_nodes or element.tag in ("cite", "small", "form", "script", "style", "img")
+                or any(c in classes for c in _FURNITURE)):
+            element.drop_tree()
+    return html_to_text(lxml_html.tostring(copy, encoding="unicode", with_tail=False))
+
+
 def readers_comments(tree) -> list[PageComment]:
-    """The readers' comments a parsed page carries in its HTML, in page order."""
-    everything = tree.xpath(_CONTENT_XPATH)
+    """The readers' comments a parsed page carries in its HTML, in page order (pingbacks,
+    trackbacks and a sidebar's recent comments on other articles left out)."""
+    elsewhere = set(tree.xpath(_ELSEWHERE))
+    everything = [c for c in tree.xpath(_CONTENT_XPATH) if c not in elsewhere]
     inner = set()
     for content in everything:  # a content block holding another (meta + text): keep the inner one
         ancestor = content.getparent()
@@ -165,12 +221,20 @@ def readers_comments(tree) -> list[PageComment]:
             node = _comment_node(content.getparent() if content.getparent() is not None else content)
         if node is not None and all(node is not other for other, _ in found):
             found.append((node, content))
+    held = {node for node, _ in found}
+    for entry in tree.xpath(_LIST_ITEM_XPATH)[:MAX_PER_PAGE]:  # entries without a content block
+        if entry not in held and entry not in elsewhere and not any(a in held for a in entry.iterdescendants()):
+            found.append((entry, None))
+    found = [(node, content) for node, content in found if not _excluded(node, elsewhere)]
+    order = {element: n for n, element in enumerate(tree.iter())}
+    found.sort(key=lambda pair: order.get(pair[0], 0))  # as the page shows them
     comment_nodes = {node for node, _ in found}
     ids: dict[object, str] = {}
     comments: list[PageComment] = []
     for n, (node, content) in enumerate(found, start=1):
-        text = html_to_text(lxml_html.tostring(content, encoding="unicode", with_tail=False))
-        if not text:
+        text = (html_to_text(lxml_html.tostring(content, encoding="unicode", with_tail=False))
+                if content is not None else _entry_text(node, comment_nodes))
+        if not text or _is_excerpt(text) or (content is not None and _moderated(content, text)):
             continue
         ids[node] = _comment_id(node, n)
         parent = node.getparent()
@@ -178,7 +242,8 @@ def readers_comments(tree) -> list[PageComment]:
             parent = parent.getparent()
         comments.append(PageComment(
             comment_id=ids[node], author=_author(node, comment_nodes), text=text,
-            created_at=_comment_time(node if node.tag != "dt" else content.getparent(), comment_nodes),
+            created_at=_comment_time(node if node.tag != "dt" or content is None else content.getparent(),
+                                     comment_nodes),
             parent_id=ids.get(parent) if parent is not None else None))
     return comments
 

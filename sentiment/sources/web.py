@@ -24,15 +24,19 @@ from sentiment.text import normalize
 FILE_SOURCE = "file"
 METADATA_FILE = "articles.yaml"
 
-_QUOTED = re.compile(r"[\"“]([^\"“”\n]{8,600}?)[\"”]")
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,600}?)[\"”]")
+"""A quoted passage. Short ones are matched too (and skipped by length), so that with straight
+quotes the text between two quotations is never read as one."""
 # Words that attribute a quote to the community rather than to an executive or an analyst. A
 # stock phrase put in the mouth of "someone" or "people" is nobody's words, so those are not here.
 _FORUM_VOICE = re.compile(
     r"\b(users?|commenters?|commentators?|redditors?|posters?|forum|forums|community|readers?|"
     r"netizens?|one developer|developers wrote|a reply|tweeted|tweets?|posted on (?:X|Twitter|Mastodon|"
-    r"Bluesky|Reddit|Facebook))\b",
+    r"Bluesky|Reddit|Facebook)|moderators?)\b|(?<![\w/])/?[ur]/[A-Za-z0-9_-]{2,21}\b",  # u/name, r/sub
     re.IGNORECASE,
 )
+_HANDLE_BEFORE = re.compile(r"(?:^|\s)@[A-Za-z0-9_]{2,30}:\s*$")
+"""A line opening with a handle: "@name: “...”" quotes that account's post."""
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _MIN_QUOTE_WORDS = 4
 
@@ -74,7 +78,8 @@ def extract_quotes(text: str) -> list[str]:
         inner = match.group(1).strip()
         if len(inner.split()) < _MIN_QUOTE_WORDS:
             continue
-        if _FORUM_VOICE.search(_attribution(text, match.start(), match.end(), inner)):
+        line = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
+        if _FORUM_VOICE.search(_attribution(text, match.start(), match.end(), inner)) or _HANDLE_BEFORE.search(line):
             cleaned = inner.rstrip(",;: ").strip()
             if cleaned not in quotes:
                 quotes.append(cleaned)

@@ -8,7 +8,9 @@ of the source repeats the search with the options it failed with.
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import duckdb
@@ -43,17 +45,80 @@ def pending_failures(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def record_failure(con: duckdb.DuckDBPyConnection, source: str, item: str, reason: str) -> None:
-    """Remember that ``item`` could not be fetched, so the next run retries it.
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How pages and feeds retry across runs (settings ``retry_*``): a failed item waits
+    ``spacing * 2**(attempts - 1)`` seconds (at most ``spacing_max``) before a later run tries it
+    again; a permanent failure is given up after ``give_up_after`` attempts."""
 
-    A URL is stored redacted (userinfo and secret parameters masked, see ``sentiment.redact``).
+    spacing: float = 600.0
+    spacing_max: float = 86_400.0
+    give_up_after: int = 4
+
+    @classmethod
+    def from_settings(cls, settings) -> "RetryPolicy":
+        return cls(settings.retry_spacing_seconds, settings.retry_spacing_max_seconds,
+                   settings.retry_give_up_after)
+
+    def next_attempt(self, attempts: int, now: datetime) -> datetime:
+        """When an item that has failed ``attempts`` times may be tried again."""
+        return now + timedelta(seconds=min(self.spacing * 2 ** max(0, attempts - 1), self.spacing_max))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One ``collect_failures`` row as a retrying run needs it."""
+
+    item: str
+    attempts: int
+    permanent: bool
+    next_attempt_at: datetime | None
+    given_up_at: datetime | None
+    context: dict | None
+
+    def due(self, now: datetime) -> bool:
+        """Whether a run at ``now`` retries it unasked (given-up items never are)."""
+        return self.given_up_at is None and (self.next_attempt_at is None or self.next_attempt_at <= now)
+
+
+def failures_of(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Failure]:
+    """Every recorded failure of ``source`` by item, oldest first."""
+    rows = con.execute(
+        "SELECT item, attempts, coalesce(permanent, false), next_attempt_at, given_up_at, context "
+        "FROM collect_failures WHERE source = ? ORDER BY first_failed_at, item", [source]).fetchall()
+    return {r[0]: Failure(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else None) for r in rows}
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, source: str, item: str, reason: str, *,
+                   permanent: bool = False, policy: RetryPolicy | None = None, context: dict | None = None,
+                   now: datetime | None = None) -> None:
+    """Remember that ``item`` could not be fetched, so a later run retries it.
+
+    Without ``policy`` the next run retries it (``next_attempt_at`` NULL). With one (pages and
+    feeds) the next attempt is spaced by the number of attempts, and a ``permanent`` failure that
+    has had its last attempt is given up (``given_up_at``). A URL is stored redacted (userinfo
+    and secret parameters masked, see ``sentiment.redact``); so is the reason.
     """
-    now = utcnow()
+    now = now or utcnow()
+    item = redact_url(item)
+    found = con.execute("SELECT attempts FROM collect_failures WHERE source = ? AND item = ?",
+                        [source, item]).fetchall()
+    attempts = (found[0][0] if found else 0) + 1
+    next_at = given_up = None
+    if policy is not None:
+        if permanent and attempts >= policy.give_up_after:
+            given_up = now
+        else:
+            next_at = policy.next_attempt(attempts, now)
     con.execute(
-        "INSERT INTO collect_failures VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (source, item) DO UPDATE "
-        "SET reason = excluded.reason, attempts = collect_failures.attempts + 1, "
-        "last_failed_at = excluded.last_failed_at",
-        [source, redact_url(item), redact(reason)[:500], now, now],
+        "INSERT INTO collect_failures (source, item, reason, attempts, first_failed_at, last_failed_at, permanent, "
+        "next_attempt_at, given_up_at, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (source, item) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts, "
+        "last_failed_at = excluded.last_failed_at, permanent = excluded.permanent, "
+        "next_attempt_at = excluded.next_attempt_at, given_up_at = excluded.given_up_at, "
+        "context = coalesce(excluded.context, collect_failures.context)",
+        [source, item, redact(reason)[:500], attempts, now, now, permanent, next_at, given_up,
+         json.dumps(context, ensure_ascii=False, default=str) if context else None],
     ).fetchall()
 
 

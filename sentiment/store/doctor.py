@@ -329,23 +329,44 @@ class _Doctor:
         return out
 
     def failures(self) -> list[Finding]:
-        """Items a collector could not fetch, waiting for the next run of their source."""
+        """Items a collector could not fetch, waiting for a later run of their source, and the
+        permanent failures of pages and feeds given up after their last attempt."""
         if "collect_failures" not in self.tables:
             return []
+        columns = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'collect_failures'").fetchall()}
+        policy = "given_up_at" in columns  # migration 009; an older file has no schedule
+        given_up = "given_up_at IS NOT NULL" if policy else "false"
+        next_at = "min(next_attempt_at)" if policy else "NULL"
         out = []
-        for source, n, attempts, reason, items in self.con.execute("""
+        for source, n, attempts, reason, items, next_attempt in self.con.execute(f"""
                 SELECT source, count(*), max(attempts), arg_max(reason, last_failed_at),
-                       list(item ORDER BY first_failed_at, item)[1:3]
-                FROM collect_failures GROUP BY ALL ORDER BY source""").fetchall():
-            steps = _FAILURE_STEPS.get(source, [f"collect:{source}"])
-            row = self.con.execute(
-                "SELECT step, notes FROM runs WHERE list_contains(?, step) ORDER BY started_at DESC LIMIT 1",
-                [steps]).fetchall()
-            fix = self._rerun(*row[0]) if row else self._rerun(steps[0], None)
+                       list(item ORDER BY first_failed_at, item)[1:3], {next_at}
+                FROM collect_failures WHERE NOT ({given_up}) GROUP BY source ORDER BY source""").fetchall():
+            when = (f"not before {next_attempt:%Y-%m-%d %H:%M} UTC (spaced retries)" if next_attempt
+                    and next_attempt > self.now else "the next run of that source retries them")
             out.append(Finding(f"{source} items waiting for a retry", "action",
                                f"{n} (e.g. {', '.join(items)}; up to {attempts} attempts; last reason: {reason}); "
-                               "the next run of that source retries them", fix))
+                               + when, self._failure_fix(source)))
+        if policy:
+            for source, item, attempts, reason, when, n, rank in self.con.execute("""
+                    SELECT source, item, attempts, reason, given_up_at, count(*) OVER (PARTITION BY source),
+                           row_number() OVER (PARTITION BY source ORDER BY given_up_at, item) AS rank
+                    FROM collect_failures WHERE given_up_at IS NOT NULL
+                    QUALIFY rank <= ? ORDER BY source, rank""", [_GIVEN_UP_SHOWN]).fetchall():
+                more = f"; {n - rank} more of {source} given up" if rank == _GIVEN_UP_SHOWN < n else ""
+                out.append(Finding(f"{source} item given up", "action",
+                                   f"{item}: {reason} ({attempts} attempts, given up {when:%Y-%m-%d %H:%M} UTC)"
+                                   + more, self._cmd("collect", _GIVEN_UP_KINDS.get(source, source), "--retry-given-up")))
         return out
+
+    def _failure_fix(self, source: str) -> str:
+        """The command that retries ``source``'s failures: its last run again."""
+        steps = _FAILURE_STEPS.get(source, [f"collect:{source}"])
+        row = self.con.execute(
+            "SELECT step, notes FROM runs WHERE list_contains(?, step) ORDER BY started_at DESC LIMIT 1",
+            [steps]).fetchall()
+        return self._rerun(*row[0]) if row else self._rerun(steps[0], None)
 
     def steps(self) -> list[StepSummary]:
         if "runs" not in self.tables:
@@ -362,9 +383,15 @@ class _Doctor:
 
 
 _FAILURE_STEPS: dict[str, list[str]] = {
-    "web": ["collect:pages", "collect:feeds"], "feeds": ["collect:feeds"], "files": ["collect:files", "ingest"],
+    "web": ["collect:pages"], "feeds": ["collect:feeds"], "files": ["collect:files", "ingest"],
 }
 """The steps whose next run retries a ``collect_failures`` source (others: ``collect:<source>``)."""
+
+_GIVEN_UP_SHOWN = 10
+"""Given-up items doctor names one by one per source (the rest are counted)."""
+
+_GIVEN_UP_KINDS: dict[str, str] = {"web": "pages", "feeds": "feeds"}
+"""The ``sentiment collect`` kind whose ``--retry-given-up`` retries a source's given-up items."""
 
 
 def _failed_items(notes: dict) -> str:
@@ -385,6 +412,8 @@ def _collect_args(kind: str, params: dict) -> list[str]:
                         ("until", "--until"), ("limit", "--limit")):
         if params.get(key) not in (None, ""):
             args.extend([option, shlex.quote(str(params[key]))])
+    if params.get("retry_given_up"):
+        args.append("--retry-given-up")
     for key, option in (("subreddits", "--subreddit"), ("keywords", "--keyword"), ("threads", "--thread")):
         for value in params.get(key) or []:
             args.extend([option, shlex.quote(str(value))])

@@ -43,6 +43,7 @@ def fast_backoff(monkeypatch):
 
     monkeypatch.setenv("SENTIMENT_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("SENTIMENT_COLLECT_RETRIES", "3")
+    monkeypatch.setenv("SENTIMENT_RETRY_SPACING_SECONDS", "0")  # pages and feeds: the next run is due
     get_settings.cache_clear()
 
 

@@ -111,3 +111,93 @@ def test_stock_phrases_of_someone_or_people_are_not_quotes():
     assert extract_quotes('People say "you cannot fight city hall for ever" in these parts.') == []
     assert extract_quotes('"Nobody asked the riders about this at all," one commenter wrote.') == [
         "Nobody asked the riders about this at all"]
+
+
+
+def test_reddit_names_handles_and_moderators_attribute_quotes():
+    text = ('The moderator u/bridgefan_42 posted a note, writing, "We were not told about the closure at all."\n'
+            'Another line about r/ourcity, whose moderator wrote that they "will keep the detour thread pinned for now."\n'
+            "@riverbus: \"Our route 12 runs through the northern districts until further notice.\"\n"
+            'The transport director said, "The works will finish on schedule, as planned."')
+    assert extract_quotes(text) == ["We were not told about the closure at all.",
+                                    "will keep the detour thread pinned for now.",
+                                    "Our route 12 runs through the northern districts until further notice."]
+
+
+def test_text_between_two_straight_quotations_is_not_a_quote():
+    text = 'The mayor tweeted at user "Ned" that he was en route "to the bridge now to help with the barriers."'
+    assert extract_quotes(text) == ["to the bridge now to help with the barriers."]
+
+
+PINGBACK_AND_SIDEBAR = """
+<ol class="commentlist">
+ <li id="comment-201" class="pingback even thread-even depth-1"><div class="comment-body">Pingback:
+  <a href="https://other.example/post" class="url">Links of the week - Other Blog</a>
+  <p>[&hellip;] the bridge story is worth a read [&hellip;]</p></div></li>
+ <li id="comment-202" class="trackback odd depth-1"><div class="comment-body">
+  <div class="comment-content"><p>[&hellip;] a trackback excerpt from another site [&hellip;]</p></div></div></li>
+ <li id="comment-204"><cite>Pingback von <a href="https://third.example/links">Lesezeichen</a></cite> |
+  <small><a href="#comment-204">11.09.2011 23:31</a></small><p>[&#8230;] the bridge story, an excerpt [&#8230;]</p></li>
+ <li id="comment-205"><p>[&#8230;] an excerpt another site made of this page, no word says so [&#8230;]</p></li>
+ <li id="comment-203" class="comment even depth-1"><article id="div-comment-203" class="comment-body">
+  <div class="comment-author vcard"><b class="fn">Gus</b></div>
+  <div class="comment-content"><p>I cycle over that bridge daily, where do bikes go now?</p></div></article></li>
+</ol>
+<aside id="recent-comments-2" class="widget widget_recent_comments"><ol class="commentlist">
+ <li id="li-comment-90" class="comment"><article id="comment-90" class="comment miniature">
+  <div class="comment-content"><ul class="comment-meta"><li class="comment-author">Hal</li>
+  <li class="comment-link">On: <a href="/other-article#comment-90">Another article</a></li></ul>
+  <div class="comment-text"><p>A comment on another article entirely, shown in the sidebar.</p></div></div>
+ </article></li></ol></aside>"""
+
+PLAIN_ENTRIES = """
+<h3 id="comments">2 Comments</h3><ol class="commentlist">
+ <li class="comment byuser even depth-1" id="comment-301">
+  <cite class="comment-author"><a href="https://ivy.example" class="url">Ivy</a></cite>
+  <small class="commentmetadata"><a href="#comment-301">Jun 20th at 2:41 am</a></small>
+  <div class="contenttext"><p>The new timetable for the detour buses is nowhere to be found.</p>
+  <p class="comment-likes"><a href="#">Like</a> Liked by 21 people</p></div>
+  <ul class="comment-actions"><li><a href="#respond">Reply</a></li></ul>
+  <ul class="children"><li class="comment odd depth-2" id="comment-302">
+   <cite class="comment-author">Jon</cite><small class="commentmetadata">Jun 20th at 3:00 am</small>
+   <div class="contenttext"><p>It is on the council website under roadworks.</p></div></li></ul>
+ </li>
+</ol>
+<ul class="c-comments"><li><div class="c-comment" id="comment-401">
+ <header class="c-comment__header"><p><a class="c-comment__author-name" href="#">Kim</a>
+ on <time datetime="2019-08-02T05:38:48-04:00">August 2, 2019</time></p></header>
+ <div class="c-comment__content">Any word on when the bridge reopens?</div>
+ <footer class="c-comment__footer"><a class="comment-reply-link" href="?replytocom=401#respond">Reply</a></footer>
+</div></li></ul>"""
+
+
+def test_pingbacks_trackbacks_and_a_sidebars_recent_comments_are_not_readers_comments():
+    found = extract_page(_page(PINGBACK_AND_SIDEBAR))
+    assert [(c.comment_id, c.author, c.text) for c in found.comments] == [
+        ("203", "Gus", "I cycle over that bridge daily, where do bikes go now?")]
+
+
+def test_a_comment_the_moderators_replaced_with_their_note_is_not_a_readers_comment():
+    markup = """<section id="comments">
+     <article id="cid-51160650" class="comment js-comment-toplevel"><div class="comment-meta">
+      <h4 class="comment-meta__name"><a href="https://profile.example/1">Lena</a></h4></div>
+      <div class="comment__body"><p><em class="moderation">Removed. Please stay on topic. The editors</em></p></div>
+     </article>
+     <article id="cid-51160651" class="comment"><div class="comment-meta">
+      <h4 class="comment-meta__name"><a href="https://profile.example/2">Max</a></h4></div>
+      <div class="comment__body"><p>The detour is fine by bike, it is the trucks that worry me.</p>
+      <p><em class="moderation">Shortened. The editors</em></p></div>
+     </article></section>"""
+    found = extract_page(_page(markup))
+    assert [(c.comment_id, c.author) for c in found.comments] == [("51160651", "Max")]
+    assert found.comments[0].text.startswith("The detour is fine by bike")
+
+
+def test_comment_entries_without_a_content_block_and_bem_markup():
+    found = extract_page(_page(PLAIN_ENTRIES))
+    assert [(c.comment_id, c.author, c.text, c.parent_id) for c in found.comments] == [
+        ("301", "Ivy", "The new timetable for the detour buses is nowhere to be found.", None),
+        ("302", "Jon", "It is on the council website under roadworks.", "301"),
+        ("401", "Kim", "Any word on when the bridge reopens?", None)]
+    assert found.comments[2].created_at == datetime(2019, 8, 2, 9, 38, 48)
+    assert "Liked by" not in found.comments[0].text and "Reply" not in found.comments[0].text
