@@ -81,7 +81,7 @@ def run_direct(folder: Path, db: Path, out: Path) -> dict[str, float]:
     from sentiment.classify.run import classify_pending
     from sentiment.collect import run_source
     from sentiment.settings import get_settings
-    from sentiment.sources_config import load_sources
+    from sentiment.collect.config import load_sources
     from sentiment.store import connect
     from sentiment.insight.trends import refresh_trends
 

@@ -28,7 +28,7 @@ from sentiment.collect import CollectReport
 from sentiment.records import is_expected_skip
 from sentiment.redact import redact
 from sentiment.settings import get_settings
-from sentiment.sources_config import SourceSpec, load_sources
+from sentiment.collect.config import SourceSpec, load_sources
 from sentiment.store import connect
 from sentiment.store.runs import finish_run, start_run
 
@@ -45,7 +45,7 @@ def collect_source(kind: str, name: str, params: dict, db: str | None = None) ->
 
     logger = get_run_logger()
     with connect(db_path(db)) as con:
-        report = run_source(con, kind, params)
+        report = run_source(con, kind, params, settings=get_settings())
     summary = asdict(report)
     summary["skipped"] = dict(report.skipped)
     log_report(logger, name, kind, report)

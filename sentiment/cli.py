@@ -640,7 +640,7 @@ def doctor(
     """Check a database read-only: schema version, orphaned rows, outdated stances, pending work,
     failed or stuck runs; print what to do. Exit code 1 when something needs action."""
     from sentiment.store import connect
-    from sentiment.store.doctor import check_database
+    from sentiment.maintenance.doctor import check_database
 
     from sentiment.store.runs import EXIT_USAGE
 
@@ -691,7 +691,7 @@ def forget(
 ) -> None:
     """Forget an author on request: their texts, stances and labels go, and are never stored again."""
     from sentiment.store.compact import rewrite_database
-    from sentiment.store.forget import author_key_hash, count_documents, forget_author
+    from sentiment.maintenance.forget import author_key_hash, count_documents, forget_author
 
     settings = _settings(ctx)
     if not settings.author_key and not settings.author_key_file.exists():

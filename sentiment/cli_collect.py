@@ -1,6 +1,7 @@
 """``sentiment collect KIND``: run one collector with a progress bar and print its summary.
 
-Thin by design: options become ``run_source`` params (same names), the library does the work.
+Thin by design: options become the kind's params dataclass (same names, see
+:mod:`sentiment.collect`), the library does the work.
 """
 
 from __future__ import annotations
@@ -29,17 +30,18 @@ def _date(value: Optional[str], option: str) -> Optional[str]:
     return value
 
 
-def _run(ctx: typer.Context, kind: str, params: dict) -> None:
+def _run(ctx: typer.Context, kind: str, params) -> None:
     """Run one collector and exit by the outcome rule: 0 when every item was collected, 3 when
     some were stored and some failed, 1 when none could be (see ``sentiment.store.runs``)."""
-    from sentiment.collect import run_source
+    from sentiment.collect import COLLECTORS, run_source
     from sentiment.settings import get_settings
     from sentiment.sources.reddit_live import RedditConfigError
     from sentiment.store import connect
     from sentiment.store.runs import EXIT_USAGE, exit_code
 
     settings = ctx.obj or get_settings()
-    missing = [p for p in params.get("paths") or [] if not Path(p).exists()]
+    paths = list(getattr(params, "paths", ()))
+    missing = [p for p in paths if not Path(p).exists()]
     if missing:  # refused before anything is opened: no database, lock or key is created
         console.print(f"no such file or folder: {', '.join(missing)}", style="red", markup=False)
         raise typer.Exit(EXIT_USAGE)
@@ -47,8 +49,8 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
         from sentiment.ingest import collect_files, first_readable
         from sentiment.store.runs import EXIT_FAILED
 
-        if collect_files(params["paths"])[0] and first_readable(params["paths"]) is None:
-            console.print(f"nothing readable in {', '.join(params['paths'])}: no database created", style="red",
+        if collect_files(paths)[0] and first_readable(paths) is None:
+            console.print(f"nothing readable in {', '.join(paths)}: no database created", style="red",
                           markup=False)
             raise typer.Exit(EXIT_FAILED)
     started = time.perf_counter()
@@ -57,7 +59,7 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
                       TimeElapsedColumn(), console=console) as progress:
             task = progress.add_task(f"collect {kind}", total=None)
             try:
-                report = run_source(con, kind, params,
+                report = run_source(con, kind, params, settings=settings,
                                     on_progress=lambda done, total: progress.update(task, completed=done, total=total))
             except RedditConfigError as exc:
                 progress.stop()
@@ -74,8 +76,7 @@ def _run(ctx: typer.Context, kind: str, params: dict) -> None:
         console.print(f"  skipped {count}: {reason}" + (f" (e.g. {', '.join(named)})" if named else ""),
                       style="yellow", markup=False)
     if report.failed:
-        later = "retried by a later run" if kind in ("pages", "feeds") else "retried by the next run"
-        console.print(f"  failed {len(report.failed)} ({later}): " + ", ".join(report.failed[:20])
+        console.print(f"  failed {len(report.failed)} ({COLLECTORS[kind].retried}): " + ", ".join(report.failed[:20])
                       + (" …" if len(report.failed) > 20 else ""), style="red", markup=False)
         what = ("some items stored, some failed" if report.status == "partial"
                 else "nothing could be collected")
@@ -95,8 +96,10 @@ def reddit(
     """Reddit through praw: whole comment forests of a listing's new threads, or given threads."""
     if not subreddit and not thread:
         raise typer.BadParameter("give --subreddit NAME or --thread URL", param_hint="--subreddit")
-    _run(ctx, "reddit", {"subreddit": subreddit, "query": query, "since": _date(since, "--since"),
-                         "limit": limit, "threads": list(thread or [])})
+    from sentiment.collect.reddit import RedditParams
+
+    _run(ctx, "reddit", RedditParams(subreddit=subreddit, query=query, since=_date(since, "--since"),
+                                     limit=limit, threads=tuple(thread or ())))
 
 
 @collect_app.command()
@@ -106,7 +109,9 @@ def hn(
     since: Annotated[Optional[str], typer.Option(help="Only stories created on or after this date.")] = None,
 ) -> None:
     """Hacker News through the Algolia API: matching stories and their whole comment trees."""
-    _run(ctx, "hn", {"query": query, "since": _date(since, "--since")})
+    from sentiment.collect.hn import HNParams
+
+    _run(ctx, "hn", HNParams(query=query, since=_date(since, "--since")))
 
 
 @collect_app.command()
@@ -119,20 +124,22 @@ def dump(
     keyword: Annotated[Optional[list[str]], typer.Option(help="Keep records containing this word (repeatable).")] = None,
 ) -> None:
     """Backfill Reddit comments and submissions from dump files (streamed, constant memory)."""
-    _run(ctx, "dump", {"paths": [str(p) for p in paths], "subreddits": list(subreddit or []),
-                       "since": _date(since, "--since"), "until": _date(until, "--until"),
-                       "keywords": list(keyword or [])})
+    from sentiment.collect.dump import DumpParams
+
+    _run(ctx, "dump", DumpParams(paths=tuple(str(p) for p in paths), subreddits=tuple(subreddit or ()),
+                                 since=_date(since, "--since"), until=_date(until, "--until"),
+                                 keywords=tuple(keyword or ())))
 
 
 _RETRY_GIVEN_UP = ("Also retry the permanent failures given up after their last attempt "
                    "(listed by `sentiment doctor`).")
 
 
-def _urls(urls: Optional[list[str]], retry_given_up: bool, what: str) -> list[str]:
+def _urls(urls: Optional[list[str]], retry_given_up: bool, what: str) -> tuple[str, ...]:
     """The URLs to collect; none is refused unless ``--retry-given-up`` asks for the given-up ones."""
     if not urls and not retry_given_up:
         raise typer.BadParameter(f"give one or more {what} URLs, or --retry-given-up", param_hint="URLS")
-    return list(urls or [])
+    return tuple(urls or ())
 
 
 @collect_app.command()
@@ -142,7 +149,9 @@ def feeds(
     retry_given_up: Annotated[bool, typer.Option("--retry-given-up", help=_RETRY_GIVEN_UP)] = False,
 ) -> None:
     """News feeds: every entry's article page not stored yet."""
-    _run(ctx, "feeds", {"urls": _urls(urls, retry_given_up, "feed"), "retry_given_up": retry_given_up})
+    from sentiment.collect.news import UrlParams
+
+    _run(ctx, "feeds", UrlParams(urls=_urls(urls, retry_given_up, "feed"), retry_given_up=retry_given_up))
 
 
 @collect_app.command()
@@ -152,7 +161,9 @@ def pages(
     retry_given_up: Annotated[bool, typer.Option("--retry-given-up", help=_RETRY_GIVEN_UP)] = False,
 ) -> None:
     """Article pages: text, title and date, keyed by canonical URL; quoted forum users become quotes."""
-    _run(ctx, "pages", {"urls": _urls(urls, retry_given_up, "page"), "retry_given_up": retry_given_up})
+    from sentiment.collect.news import UrlParams
+
+    _run(ctx, "pages", UrlParams(urls=_urls(urls, retry_given_up, "page"), retry_given_up=retry_given_up))
 
 
 @collect_app.command()
@@ -161,4 +172,6 @@ def files(
     paths: Annotated[list[Path], typer.Argument(help="Local .txt/.html articles, snapshots, events files.")],
 ) -> None:
     """Local files and folders, as `sentiment ingest` reads them, recorded as a collect run."""
-    _run(ctx, "files", {"paths": [str(p) for p in paths]})
+    from sentiment.collect.files import FilesParams
+
+    _run(ctx, "files", FilesParams(paths=tuple(str(p) for p in paths)))

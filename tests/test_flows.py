@@ -14,7 +14,7 @@ from flows.collect import collect_source  # noqa: E402
 from flows.common import retry_network_errors  # noqa: E402
 from flows.trends import refresh_trends_task  # noqa: E402
 from sentiment.classify.run import pending_documents  # noqa: E402
-from sentiment.sources_config import SourcesError, load_sources  # noqa: E402
+from sentiment.collect.config import SourcesError, load_sources  # noqa: E402
 from sentiment.store import connect, upsert_stances  # noqa: E402
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta  # noqa: E402
 from tests.conftest import ROOT, run_counts  # noqa: E402

@@ -34,7 +34,7 @@ from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
 from sentiment.insight.spikes import SpikeRule, find_spikes
 from sentiment.insight.stats import Z95, share_shift, wilson  # noqa: F401  (wilson is re-exported)
 from sentiment.store import track_run
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction
 
 BEFORE, AFTER = "-7..-1", "0..+6"

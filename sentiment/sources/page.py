@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sentiment.sources import ParseError
+from sentiment.sources.dates import parse_loose, parse_stated, plausible
 from sentiment.text import normalize
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.I)
@@ -33,12 +34,6 @@ _META_OTHER = ("datepublished", "parsely-pub-date", "sailthru.date", "dc.date.is
                "dc.date", "dcterms.date", "dc.date.created", "dcterms.created", "prism.publicationdate",
                "citation_publication_date", "citation_date", "pubdate", "publishdate", "publish-date",
                "publish_date", "publication_date", "article.published", "og:pubdate", "date")
-_TZ = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2, "BST": 1, "EET": 2, "EEST": 3,
-       "WET": 0, "WEST": 1, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
-       "PDT": -7, "IST": 5.5, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11}
-_TZINFOS = {name: int(hours * 3600) for name, hours in _TZ.items()}
-_HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
-_EPOCH = re.compile(r"^\d{10}(\d{3})?$")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=[/_.-]|$)")
 _TEXT_DATES = (
     re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b"),                        # 2019-06-17
@@ -118,68 +113,6 @@ def _sniff(content: bytes) -> str | None:
     return best.encoding
 
 
-def parse_stated(value: object) -> datetime | None:
-    """A date as a page states it (ISO 8601 with or without zone, epoch seconds or milliseconds,
-    ``19.03.2019 11:45``, ``January 16, 2020``, ``Tue Jan 28 15:28:56 CET 2020``) as naive UTC;
-    None unless it names a day. A stated zone is honoured; none means UTC; a bare date is noon."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if len(value) < 8 or len(value) > 64:
-        return None
-    if _EPOCH.match(value):
-        seconds = int(value) / (1000 if len(value) == 13 else 1)
-        found = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None, microsecond=0)
-        return found if _plausible(found) else None
-    found = None
-    try:
-        found = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        found = _parse_loose(value)
-    if found is None:
-        return None
-    if found.tzinfo is not None:
-        found = found.astimezone(timezone.utc).replace(tzinfo=None)
-    if not _HAS_TIME.search(value):
-        found = found.replace(hour=12, minute=0, second=0, microsecond=0)
-    found = found.replace(microsecond=0)
-    return found if _plausible(found) else None
-
-
-_MONTHS = {
-    "januar": "January", "jänner": "January", "februar": "February", "märz": "March", "maerz": "March",
-    "mai": "May", "juni": "June", "juli": "July", "oktober": "October", "dezember": "December",
-    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March", "avril": "April",
-    "juin": "June", "juillet": "July", "août": "August", "aout": "August", "septembre": "September",
-    "octobre": "October", "novembre": "November", "décembre": "December",
-}
-_MONTH_WORDS = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.I)
-_FILLER = re.compile(r"\s(?:um|at|à|@|/|-)\s|\sUhr\b|^\w+,\s", re.I)
-
-
-def _parse_loose(value: str) -> datetime | None:
-    """dateutil's reading, accepted only when the day itself is stated (two different defaults
-    give the same day) so "2019-06" or "June 2019" are not dates. German and French month names
-    and the words around a time ("um 15:28 Uhr", "@ 11:38") are read too."""
-    from dateutil import parser
-
-    value = _MONTH_WORDS.sub(lambda m: _MONTHS[m.group(1).lower()], value)
-    value = _FILLER.sub(" ", value).strip()
-    dayfirst = bool(re.match(r"^\d{1,2}[./]", value))
-    try:
-        one = parser.parse(value, dayfirst=dayfirst, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
-        two = parser.parse(value, dayfirst=dayfirst, tzinfos=_TZINFOS, default=datetime(2001, 2, 2))
-    except (ValueError, OverflowError, TypeError, parser.ParserError):
-        return None
-    if (one.year, one.month, one.day) != (two.year, two.month, two.day):
-        return None
-    return one
-
-
-def _plausible(when: datetime) -> bool:
-    return datetime(1990, 1, 1) <= when <= datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=2)
-
-
 def _jsonld_dates(tree) -> list[str]:
     """``datePublished`` values of the page's JSON-LD, article-typed objects first."""
     articles: list[str] = []
@@ -250,7 +183,7 @@ def guessed_date(text: str, url: str | None = None) -> datetime | None:
     for value in candidates:
         if "." in value and re.match(r"^\d", value):
             value = value.replace(" ", "")
-        found = _parse_loose(value) if not re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value) else None
+        found = parse_loose(value) if not re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value) else None
         if found is None:
             try:
                 year, month, day = (int(x) for x in value.split("-"))
@@ -259,7 +192,7 @@ def guessed_date(text: str, url: str | None = None) -> datetime | None:
                 found = None
         if found is not None:
             found = found.replace(hour=12, minute=0, second=0, microsecond=0, tzinfo=None)
-            if _plausible(found):
+            if plausible(found):
                 return found
     return None
 

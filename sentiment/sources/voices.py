@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 
 from lxml import html as lxml_html
 
-from sentiment.sources.page import parse_stated
+from sentiment.sources.dates import parse_stated
 from sentiment.text import html_to_text, normalize
 
 MAX_PER_PAGE = 500

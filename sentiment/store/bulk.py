@@ -20,17 +20,16 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from sentiment.records import MAX_EXAMPLES, merge_examples, note_example
-from sentiment.sources.dump import DumpReader, parse_line
+from sentiment.records import MAX_EXAMPLES, note_example
+from sentiment.sources.dump import parse_line
 from sentiment.sources.fields import BadRecord
-from sentiment.store.db import utcnow
-from sentiment.store.writes import UpsertResult, _documents_table, merge_incoming, transaction
+from sentiment.store.clock import utcnow
+from sentiment.store.writes import UpsertResult, documents_table, merge_incoming, transaction
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +253,7 @@ class DumpImporter:
                 continue
             docs.append(doc)
             line_nos.append(line_no)
-        table = _documents_table(docs, self.author_key, now)
+        table = documents_table(docs, self.author_key, now)
         return table.append_column("line_no", pa.array(line_nos, pa.int64())), bad
 
     @staticmethod
@@ -313,69 +312,3 @@ class DumpImporter:
                    line_no
             FROM hashed
         """
-
-
-def import_reddit_dumps(ctx, params: dict) -> None:
-    """``sentiment collect dump``: stream each file in batches through :class:`DumpImporter`.
-
-    A file that is missing or cannot be read is recorded in ``collect_failures`` with the filters
-    it was read with (a ``file?path=...`` item), and the next dump run reads it again with them;
-    what it imported before the failure is kept (one transaction per batch).
-    """
-    from sentiment.collect import as_datetime
-    from sentiment.store.collect_state import clear_failure, parse_query_item, pending_failures, query_item
-
-    def options(values: dict) -> dict:
-        """Filter options in one shape, from the command's params or a recorded item's lists."""
-        def one(v):
-            v = (v[0] if v else None) if isinstance(v, list) else v
-            return None if v in (None, "") else str(v)
-
-        return {"subreddits": sorted(values.get("subreddits") or []), "keywords": list(values.get("keywords") or []),
-                "since": one(values.get("since")), "until": one(values.get("until"))}
-
-    jobs: dict[str, tuple[Path, dict]] = {}  # failure item -> (file, filter options)
-    for item in pending_failures(ctx.con, "dump"):
-        found = parse_query_item(item, "file")
-        if found and found.get("path"):
-            jobs[item] = (Path(found["path"][0]), options(found))
-    for p in params.get("paths") or []:
-        opts = options({k: params.get(k) for k in ("subreddits", "keywords", "since", "until")})
-        path = Path(p)
-        jobs.setdefault(query_item("file", {"path": str(path.resolve()), **opts}), (path, opts))
-    existing = [(item, path, opts) for item, (path, opts) in jobs.items() if path.is_file()]
-    for item, (path, _) in jobs.items():
-        if not path.is_file():
-            ctx.fail("dump", item, "no such file", "dump file", "read", shown=str(path))
-    total = sum(path.stat().st_size for _, path, _ in existing) or None
-    done = 0
-    importers: dict[str, DumpImporter] = {}
-    for item, path, opts in existing:
-        key = repr(sorted(opts.items()))
-        if key not in importers:
-            importers[key] = DumpImporter(ctx.con, ctx.author_key, DumpFilters(
-                subreddits=list(opts["subreddits"]), since=as_datetime(opts["since"]),
-                until=as_datetime(opts["until"]), keywords=[k for k in opts["keywords"] if k.strip()]))
-        importer = importers[key]
-        with DumpReader(path) as reader:
-            try:
-                for n, batch in enumerate(reader.batches(ctx.settings.dump_batch_rows), start=1):
-                    result = importer.import_lines(batch, reader.line_numbers, path.name)
-                    log.info("dump %s: committed batch %d (%d lines, %d new, %d in all)",
-                             path.name, n, len(batch), result.n_new, importer.result.n_new)
-                    ctx.progress(done + reader.position, total)
-            except Exception as exc:  # a corrupt .zst frame: keep what was imported, report the file
-                if isinstance(exc, duckdb.Error):
-                    raise
-                ctx.fail("dump", item, f"{type(exc).__name__}: {exc}"[:200], "dump file", "read",
-                         shown=str(path))
-            else:
-                clear_failure(ctx.con, "dump", item)
-                ctx.done()
-            done += reader.size
-    ctx.progress(total or 0, total)
-    for importer in importers.values():
-        importer.close()
-        ctx.report.add(importer.result)
-        ctx.report.skipped.update(importer.skipped)
-        merge_examples(ctx.report.examples, importer.examples)

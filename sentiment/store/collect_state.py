@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 import duckdb
 
 from sentiment.redact import redact, redact_url
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 
 
 def get_watermark(con: duckdb.DuckDBPyConnection, source: str, scope: str) -> datetime | None:

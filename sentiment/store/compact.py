@@ -35,7 +35,7 @@ def rewrite_database(path: str | Path, timeout: float | None = None) -> None:
     Takes the writer lock (waiting up to ``timeout``, default ``SENTIMENT_LOCK_TIMEOUT``); the
     calling process must not hold a writer connection to the file (close it first).
     """
-    from sentiment.store.db import _open_writer
+    from sentiment.store.db import open_writer
 
     path = Path(path)
     if timeout is None:
@@ -49,7 +49,7 @@ def rewrite_database(path: str | Path, timeout: float | None = None) -> None:
     fresh = path.with_name(f".{path.name}.{os.getpid()}.rewrite")
     try:
         fresh.unlink(missing_ok=True)
-        con = _open_writer(path, {"autoinstall_known_extensions": False}, deadline)
+        con = open_writer(path, {"autoinstall_known_extensions": False}, deadline)
         try:
             name = con.execute("SELECT current_database()").fetchone()[0]
             con.execute(f"ATTACH {quoted_literal(str(fresh))} AS _fresh")

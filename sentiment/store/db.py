@@ -10,12 +10,12 @@ import hashlib
 import re
 import threading
 import time
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
+from sentiment.store.clock import utcnow
 from sentiment.store.lock import DatabaseBusy, acquire_writer, release_writer
 from sentiment.store.snapshot import is_read_copy, is_stale, publish_file, snapshot_path
 
@@ -26,12 +26,7 @@ tasks) could migrate a new file at once and collide in DuckDB's catalog; they ta
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
-def utcnow() -> datetime:
-    """Now, in UTC without tzinfo (the form every TIMESTAMP column stores)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _migrations() -> list[tuple[int, str, str]]:
+def migrations() -> list[tuple[int, str, str]]:
     folder = resources.files("sentiment.store") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -43,7 +38,7 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 def latest_version() -> int:
     """The schema version this code expects."""
-    return _migrations()[-1][0]
+    return migrations()[-1][0]
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -64,7 +59,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     done = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
     applied = []
-    for version, name, sql in _migrations():
+    for version, name, sql in migrations():
         # Any migration not recorded yet runs, in number order; so one merged in below the
         # recorded maximum is not skipped.
         if version in done:
@@ -135,7 +130,7 @@ class WriterConnection:
             con.close()
 
 
-def _open_writer(path: Path, config: dict, deadline: float) -> duckdb.DuckDBPyConnection:
+def open_writer(path: Path, config: dict, deadline: float) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` for writing, waiting while a process outside ``connect`` holds the file
     (an ad-hoc ``duckdb`` shell, a dashboard opened on the main file)."""
     delay = 0.1
@@ -191,13 +186,13 @@ def connect(
     deadline = time.monotonic() + timeout
     acquire_writer(path, timeout)
     try:
-        con = _open_writer(path, config, deadline)
+        con = open_writer(path, config, deadline)
     except BaseException:
         release_writer(path, publish=False, on_last_release=lambda _: None)
         raise
     writer = WriterConnection(con, path, publish)
     try:
-        from sentiment.store.runs import abandon_dead_runs  # runs imports this module
+        from sentiment.store.runs import abandon_dead_runs
 
         with _MIGRATING:
             migrate(con)
@@ -235,7 +230,7 @@ def _refresh_snapshot(path: Path, wait: float) -> None:
             return  # a writer is busy and will publish when it finishes; read the last copy
         raise
     try:
-        con = _open_writer(path, {"autoinstall_known_extensions": False}, time.monotonic() + min(max(wait, 1), 5))
+        con = open_writer(path, {"autoinstall_known_extensions": False}, time.monotonic() + min(max(wait, 1), 5))
     except BaseException:
         release_writer(path, publish=False, on_last_release=lambda _: None)
         raise

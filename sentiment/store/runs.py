@@ -26,7 +26,7 @@ import duckdb
 
 from sentiment.records import note_example
 from sentiment.redact import redact, redact_value
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 
 
 DUPLICATE = "exact duplicate"

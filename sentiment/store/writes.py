@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from sentiment.records import Document, Event
 from sentiment.settings import LABELS
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 from sentiment.text import author_hash, content_hash
 
 _DOC_SCHEMA = pa.schema([
@@ -84,7 +84,7 @@ def _dedupe_key(doc: Document, text_hash: str, who: str | None) -> str | None:
     return f"{doc.kind}|{doc.thread_id}|{who}|{text_hash}"
 
 
-def _documents_table(docs: Sequence[Document], key: bytes, fetched_at: datetime) -> pa.Table:
+def documents_table(docs: Sequence[Document], key: bytes, fetched_at: datetime) -> pa.Table:
     rows: dict[str, list] = {name: [] for name in _DOC_SCHEMA.names}
     hashed: dict[str | None, str | None] = {}  # authors repeat; hash each once per batch
     for doc in docs:
@@ -128,7 +128,7 @@ def upsert_documents(
     if not docs:
         return result
     unique, n_repeated = _drop_in_batch_duplicates(docs)
-    batch = _documents_table(unique, author_key, utcnow())
+    batch = documents_table(unique, author_key, utcnow())
     con.register("_incoming", batch)
     try:
         with transaction(con):
@@ -147,7 +147,7 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, result: UpsertResult, *, n_re
     author in ``forgotten_authors`` is kept out: their documents arrive as :data:`TOMBSTONE` rows.
     """
     n_unique = con.execute("SELECT count(*) FROM _incoming").fetchall()[0][0]
-    # Authors who asked to be forgotten come in as tombstones (see sentiment.store.forget).
+    # Authors who asked to be forgotten come in as tombstones (see sentiment.maintenance.forget).
     anyone_forgotten = con.execute("SELECT count(*) FROM forgotten_authors").fetchall()[0][0] > 0
     incoming = _INCOMING_TOMBSTONED if anyone_forgotten else "_incoming"
     # Exact duplicates: the first by time wins, whether it is stored or in this batch.

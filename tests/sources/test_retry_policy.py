@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from sentiment.cli import app
 from sentiment.collect import run_source
 from sentiment.records import is_expected_skip
-from sentiment.sources.page_retries import CREDENTIALS, GIVEN_UP, OVER_BUDGET, WAITING
+from sentiment.collect.retries import CREDENTIALS, GIVEN_UP, OVER_BUDGET, WAITING
 from sentiment.store import connect
-from sentiment.store.doctor import check_database
+from sentiment.maintenance.doctor import check_database
 from tests.fakes.server import Request, Response
 from tests.sources.test_pages import BODY, Site, page
 

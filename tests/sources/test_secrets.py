@@ -195,7 +195,7 @@ def test_in_process_runs_leak_nothing_to_logs_exceptions_or_tables(env_credentia
 
 
 def test_the_sources_file_refuses_credentials(tmp_path):
-    from sentiment.sources_config import SourcesError, load_sources
+    from sentiment.collect.config import SourcesError, load_sources
 
     path = tmp_path / "sentiment.toml"
     path.write_text('[[reddit]]\nname = "r"\nsubreddit = "x"\nclient_secret = "S3CRET-CS-9b7e22d1"\n',

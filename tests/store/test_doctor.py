@@ -12,9 +12,9 @@ import duckdb
 from typer.testing import CliRunner
 
 from sentiment.cli import app
-from sentiment.store.db import utcnow
-from sentiment.store.db import _migrations, latest_version
-from sentiment.store.doctor import check_database
+from sentiment.store.clock import utcnow
+from sentiment.store.db import migrations, latest_version
+from sentiment.maintenance.doctor import check_database
 
 
 def _digest(path) -> str:
@@ -31,7 +31,7 @@ def test_the_demo_database_is_healthy_and_left_untouched(demo_db, tmp_path):
     before = _digest(db)
     result = _doctor(db)
     assert result.exit_code == 0, result.output
-    assert "healthy: nothing to do" in result.output and f"all {len(_migrations())} migrations applied" in result.output
+    assert "healthy: nothing to do" in result.output and f"all {len(migrations())} migrations applied" in result.output
     assert "runs per step" in result.output and "classify" in result.output
     assert _digest(db) == before and not (tmp_path / "demo.duckdb.wal").exists()
     report = check_database(db)
@@ -86,11 +86,11 @@ def test_missing_database_and_missing_migrations(tmp_path):
     with duckdb.connect(str(old)) as con:
         con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
                     "applied_at TIMESTAMP NOT NULL)")
-        version, name, sql = _migrations()[0]
+        version, name, sql = migrations()[0]
         con.execute(sql)
         con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, name])
     result = _doctor(old)
-    assert result.exit_code == 1 and f"{len(_migrations()) - 1} migration(s) not applied" in result.output
+    assert result.exit_code == 1 and f"{len(migrations()) - 1} migration(s) not applied" in result.output
     fix = next(f.fix for f in check_database(old).findings if f.check == "schema")
     assert fix == f"sentiment --db {old} doctor --migrate"
     migrated = CliRunner().invoke(app, shlex.split(fix)[1:])

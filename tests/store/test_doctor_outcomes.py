@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from sentiment.cli import app
 from sentiment.collect import run_source
 from sentiment.store import connect
-from sentiment.store.doctor import check_database
+from sentiment.maintenance.doctor import check_database
 from tests.conftest import AUTHOR_KEY, SEEDS, free_port
 
 runner = CliRunner()

@@ -151,7 +151,7 @@ def test_forget_from_a_dump_stays_forgotten_when_the_dump_is_imported_again(con,
     dump = tmp_path / "RC.ndjson"
     dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n", encoding="utf-8")
     assert run_source(con, "dump", {"paths": [str(dump)]}).new == 4
-    from sentiment.store.forget import forget_author
+    from sentiment.maintenance.forget import forget_author
 
     report = forget_author(con, "mallory", AUTHOR_KEY, min_n=1)
     assert (report.documents, report.stances, report.labels) == (2, 0, 0)

@@ -32,7 +32,7 @@ def test_reopening_an_existing_file_keeps_data_and_applies_nothing(db_path):
         assert store_db.migrate(raw) == []
     with connect(db_path) as con:
         # migration numbers are reserved per work stream, so the sequence can have gaps
-        assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(store_db._migrations())
+        assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(store_db.migrations())
         assert schema_version(con) == store_db.latest_version()
         assert con.execute("SELECT name FROM events").fetchall() == [("Event",)]
 
@@ -40,9 +40,9 @@ def test_reopening_an_existing_file_keeps_data_and_applies_nothing(db_path):
 def test_a_new_migration_is_applied_to_an_existing_file(db_path, monkeypatch):
     with connect(db_path) as con:
         con.execute("INSERT INTO events VALUES ('e1', 'Event', DATE '2026-03-03', 'd', ['k'])")
-    original = store_db._migrations()
+    original = store_db.migrations()
     extra = (original[-1][0] + 1, "999_add_column.sql", "ALTER TABLE events ADD COLUMN region VARCHAR;")
-    monkeypatch.setattr(store_db, "_migrations", lambda: [*original, extra])
+    monkeypatch.setattr(store_db, "migrations", lambda: [*original, extra])
     with connect(db_path) as con:
         assert schema_version(con) == extra[0]
         assert con.execute("SELECT event_id, region FROM events").fetchall() == [("e1", None)]
@@ -51,16 +51,16 @@ def test_a_new_migration_is_applied_to_an_existing_file(db_path, monkeypatch):
 def test_a_failing_migration_rolls_back_and_leaves_the_version(db_path, monkeypatch):
     with connect(db_path):
         pass
-    original = store_db._migrations()
+    original = store_db.migrations()
     broken = (original[-1][0] + 1, "999_broken.sql", "ALTER TABLE events ADD COLUMN x INT; SELECT nope;")
-    monkeypatch.setattr(store_db, "_migrations", lambda: [*original, broken])
+    monkeypatch.setattr(store_db, "migrations", lambda: [*original, broken])
     try:
         connect(db_path)
     except duckdb.Error:
         pass
     else:  # pragma: no cover - the migration must fail
         raise AssertionError("broken migration did not fail")
-    monkeypatch.setattr(store_db, "_migrations", lambda: original)
+    monkeypatch.setattr(store_db, "migrations", lambda: original)
     with connect(db_path) as con:
         assert schema_version(con) == original[-1][0]
         assert "x" not in [r[0] for r in con.execute("DESCRIBE events").fetchall()]
@@ -95,4 +95,4 @@ def test_two_threads_opening_a_new_file_at_once_migrate_it_once(tmp_path):
         [t.join() for t in threads]
         assert errors == []
         with connect(db) as con:
-            assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(store_db._migrations())
+            assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(store_db.migrations())

@@ -44,7 +44,7 @@ def test_an_old_database_migrates_without_losing_a_row(fixture, tmp_path):
     with connect(db) as con:
         assert schema_version(con) == store_db.latest_version()
         applied = {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()}
-        assert applied == {v for v, _, _ in store_db._migrations()}
+        assert applied == {v for v, _, _ in store_db.migrations()}
         for table, rows in before.items():
             now = _rows(con, table, old_columns[table])
             assert all(row in now for row in rows), table  # every old row, unchanged
@@ -69,7 +69,7 @@ def test_an_old_database_migrates_without_losing_a_row(fixture, tmp_path):
 
     with duckdb.connect(str(db)) as raw:  # a second open applies nothing
         assert store_db.migrate(raw) == []
-    from sentiment.store.doctor import check_database
+    from sentiment.maintenance.doctor import check_database
 
     schema = [f for f in check_database(db).findings if f.check == "schema"]
     assert [f.status for f in schema] == ["ok"]

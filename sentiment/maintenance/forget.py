@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 from sentiment.store.runs import track_run
 from sentiment.store.writes import TOMBSTONE, transaction
 from sentiment.text import author_hash

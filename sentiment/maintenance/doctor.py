@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 
 from sentiment.store.compact import quoted_literal
-from sentiment.store.db import _migrations, utcnow
+from sentiment.store.db import migrations
+from sentiment.store.clock import utcnow
 from sentiment.store.lock import writer_busy
 from sentiment.store.snapshot import is_stale, snapshot_path
 from sentiment.store.writes import ACTIVE_MODEL_KEY
@@ -126,7 +127,7 @@ class _Doctor:
 
     # --- schema ---------------------------------------------------------------
     def schema(self) -> list[Finding]:
-        known = {version: name for version, name, _ in _migrations()}
+        known = {version: name for version, name, _ in migrations()}
         applied: dict[int, str] = {}
         if "schema_version" in self.tables:
             applied = dict(self.con.execute("SELECT version, name FROM schema_version").fetchall())
@@ -404,17 +405,13 @@ def _failed_items(notes: dict) -> str:
 
 
 def _collect_args(kind: str, params: dict) -> list[str]:
-    """The command-line options of a recorded collect run (its ``params`` note)."""
-    args: list[str] = []
-    positional = params.get("urls") or params.get("paths") or []
-    args.extend(shlex.quote(str(p)) for p in positional)
-    for key, option in (("subreddit", "--subreddit"), ("query", "--query"), ("since", "--since"),
-                        ("until", "--until"), ("limit", "--limit")):
-        if params.get(key) not in (None, ""):
-            args.extend([option, shlex.quote(str(params[key]))])
-    if params.get("retry_given_up"):
-        args.append("--retry-given-up")
-    for key, option in (("subreddits", "--subreddit"), ("keywords", "--keyword"), ("threads", "--thread")):
-        for value in params.get(key) or []:
-            args.extend([option, shlex.quote(str(value))])
-    return args
+    """The command-line options of a recorded collect run (its ``params`` note), rendered by the
+    kind's params dataclass; a note it cannot read gives none."""
+    from sentiment.collect import COLLECTORS
+
+    if kind not in COLLECTORS or not isinstance(params, dict):
+        return []
+    try:
+        return COLLECTORS[kind].params.from_dict(params, strict=False).cli_args()
+    except (TypeError, ValueError):
+        return []

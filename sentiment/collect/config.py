@@ -10,7 +10,8 @@
     paths = ["seeds"]
 
 Every entry needs a unique ``name`` (it names the Prefect task run and the ``runs`` notes); the
-other keys are the options of ``sentiment collect KIND`` and are passed to the collector as-is.
+other keys are the options of ``sentiment collect KIND`` (its params dataclass: an unknown key is
+refused here, before anything runs) and are passed to the collector as-is.
 Relative ``paths`` are read relative to the file, so the config works from any directory.
 
 Credentials are refused here (``client_secret``, ``password``, ``token`` ...): the options become
@@ -24,9 +25,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sentiment.collect import KINDS, params_for
 from sentiment.redact import is_secret_param
 
-KINDS: tuple[str, ...] = ("reddit", "hn", "dump", "feeds", "pages", "files")
 _CREDENTIAL_KEYS = {"client_id", "username", "user", "refresh_token"}
 
 
@@ -78,5 +79,9 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
                     raise SourcesError(f"{path}: {name}: paths must be a list")
                 params["paths"] = [str((path.parent / p).resolve()) if not Path(p).is_absolute() else p
                                    for p in params["paths"]]
+            try:
+                params_for(kind, params)
+            except ValueError as exc:
+                raise SourcesError(f"{path}: {name}: {exc}") from None
             specs.append(SourceSpec(kind, name, params))
     return specs
