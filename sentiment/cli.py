@@ -107,7 +107,7 @@ def _ingest(settings: Settings, con, paths: list[Path]):
     with _progress() as progress:
         task = progress.add_task("ingest", total=len(files))
         report = ingest_paths(con, paths, author_key=load_author_key(settings),
-                              on_file=lambda _: progress.advance(task))
+                              on_file=lambda _: progress.advance(task), max_bytes=settings.page_max_bytes)
     d = report.documents
     console.print(
         f"ingest: {report.files} files, {d.n_in} documents read → {d.n_new} new, {d.n_updated} updated, "

@@ -32,6 +32,7 @@ FAILURE_SOURCE = "files"
 """The ``collect_failures`` source of files that could not be read (by ingest or ``collect files``)."""
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 SUFFIXES = (*ARTICLE_SUFFIXES, ".json", ".yaml", ".yml")
+DEFAULT_MAX_BYTES = web.DEFAULT_MAX_BYTES
 log = logging.getLogger(__name__)
 
 
@@ -93,12 +94,13 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], dict[str, st
     return files, missing
 
 
-def parse_file(path: Path) -> Parsed:
-    """Parse one input file by its suffix and content; raises ParseError if it is not recognised."""
+def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
+    """Parse one input file by its suffix and content; raises ParseError if it is not recognised
+    (or if it is an article larger than ``max_bytes``, the ``page_max_bytes`` setting)."""
     suffix = path.suffix.lower()
     if suffix in ARTICLE_SUFFIXES:
         meta = web.load_metadata(path.parent).get(path.name)
-        return web.parse_article_file(path, meta)
+        return web.parse_article_file(path, meta, max_bytes=max_bytes)
     if suffix == ".json":
         body = SnapshotFolder(path.parent).body(path.stem)  # a saved API body, as the live client gets it
         if reddit.is_thread_body(body):
@@ -123,8 +125,10 @@ def ingest_paths(
     author_key: bytes,
     on_file: Callable[[Path], None] | None = None,
     record_run: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
-    """Parse and store every input; ``on_file`` is called after each file (for progress bars).
+    """Parse and store every input; ``on_file`` is called after each file (for progress bars);
+    an article file over ``max_bytes`` (the ``page_max_bytes`` setting) is skipped.
 
     ``record_run=False`` leaves the ``runs`` row to the caller (``sentiment collect files``).
     """
@@ -152,7 +156,7 @@ def ingest_paths(
             stats.skip("earlier failure no longer exists: not retried", item=item)
         for path in files:
             try:
-                parsed = parse_file(path)
+                parsed = parse_file(path, max_bytes)
             except Exception as exc:  # any unreadable input is reported and the run goes on
                 reason = (str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}")[:200]
                 report.failed_files[str(path)] = reason

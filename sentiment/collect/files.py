@@ -29,7 +29,8 @@ def collect_files(ctx: Context, params: FilesParams) -> None:
         done += 1
         ctx.progress(done, max(done, len(files)))  # earlier failures read again come on top
 
-    report = ingest_paths(ctx.con, paths, author_key=ctx.author_key, on_file=step, record_run=False)
+    report = ingest_paths(ctx.con, paths, author_key=ctx.author_key, on_file=step, record_run=False,
+                          max_bytes=ctx.settings.page_max_bytes)
     d = report.documents
     ctx.report.fetched += d.n_in
     ctx.report.new += d.n_new

@@ -17,12 +17,15 @@ from typing import Any
 import yaml
 
 from sentiment.records import Document, Parsed, make_doc_id
+from sentiment.settings import Settings
 from sentiment.sources import ParseError
 from sentiment.sources.page import PageText, decode_html, extract_page, guessed_date
 from sentiment.text import normalize
 
 FILE_SOURCE = "file"
 METADATA_FILE = "articles.yaml"
+DEFAULT_MAX_BYTES: int = Settings.model_fields["page_max_bytes"].default
+"""The largest article file read when the caller does not pass ``page_max_bytes``."""
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,600}?)[\"”]")
 """A quoted passage. Short ones are matched too (and skipped by length), so that with straight
@@ -212,13 +215,13 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:12]
 
 
-def parse_article_file(path: Path, meta: ArticleMeta | None = None) -> Parsed:
+def parse_article_file(path: Path, meta: ArticleMeta | None = None, *,
+                       max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     """A local text or HTML file as an article; its id is the file name without extension. The
-    bytes are decoded as a fetched page's are (byte-order mark, UTF-8, ``<meta charset>``, sniffing)."""
-    from sentiment.settings import get_settings
-
+    bytes are decoded as a fetched page's are (byte-order mark, UTF-8, ``<meta charset>``, sniffing);
+    a file over ``max_bytes`` (the ``page_max_bytes`` setting) is refused as a page would be."""
     size = path.stat().st_size
-    limit = get_settings().page_max_bytes
+    limit = max_bytes
     if size > limit:
         raise ParseError(f"page too large ({size:,} bytes; the limit is {limit:,})")
     raw = decode_html(path.read_bytes())
