@@ -164,7 +164,8 @@ def classify_dask(
         db: The DuckDB file to write; default ``SENTIMENT_DB``.
         model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
         batch_size: Documents per batch and transaction; default ``SENTIMENT_BATCH_SIZE``.
-        task_batches: Batches per Dask task; default ``SENTIMENT_CLASSIFY_TASK_BATCHES``.
+        task_batches: Batches per Dask task; default 1 (a Dask task of plain functions costs
+            milliseconds, and small tasks spread the run over every worker).
         address: Dask scheduler, ``tcp://host:8786``; default ``SENTIMENT_DASK_ADDRESS``, else a
             ``LocalCluster`` started for the run.
         n_workers: Worker processes of that ``LocalCluster``; default ``SENTIMENT_DASK_WORKERS``.
@@ -174,7 +175,7 @@ def classify_dask(
     require_trained(model)
     classifier = cached_classifier(model)
     with dask_client(address or settings.dask_address or "local", n_workers) as client:
-        return _label_pending(db, model, batch_size, task_batches,
+        return _label_pending(db, model, batch_size, task_batches or 1,
                               lambda groups: submit_groups(client, ship(client, classifier),
                                                            classifier.model_version, groups))
 

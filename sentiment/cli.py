@@ -154,13 +154,19 @@ def _load_classifier(classifier_name: str):
 def _classify(settings: Settings, con, classifier_name: str, dask: str | None = None) -> None:
     from sentiment.classify.run import classify_pending, count_pending
 
-    classifier = _load_classifier(classifier_name)
-    pending = count_pending(con, classifier.model_version)
     started = time.perf_counter()
-    with _dask_runner(settings, classifier, dask) as runner, _progress() as progress:
-        task = progress.add_task(f"classify ({classifier.model_version})", total=pending)
-        report = classify_pending(con, classifier, batch_size=settings.batch_size,
-                                  on_batch=lambda n: progress.advance(task, n), runner=runner)
+    with _dask_cluster(dask) as client:  # checked before a model is loaded (or trained)
+        classifier = _load_classifier(classifier_name)
+        pending = count_pending(con, classifier.model_version)
+        runner = None
+        if client is not None:
+            from sentiment.classify.cluster import dask_tables
+
+            runner = dask_tables(client, classifier)
+        with _progress() as progress:
+            task = progress.add_task(f"classify ({classifier.model_version})", total=pending)
+            report = classify_pending(con, classifier, batch_size=settings.batch_size,
+                                      on_batch=lambda n: progress.advance(task, n), runner=runner)
     elapsed = time.perf_counter() - started
     console.print(f"classify: {report.n_classified} documents labelled by {report.model_version}"
                   f"{f', {report.n_skipped} skipped (empty text)' if report.n_skipped else ''}"
@@ -168,14 +174,14 @@ def _classify(settings: Settings, con, classifier_name: str, dask: str | None = 
 
 
 @contextmanager
-def _dask_runner(settings: Settings, classifier, dask: str | None):
-    """``classify_pending``'s runner on the Dask cluster ``dask`` names (None: this process). A
-    cluster that cannot take the work is one line, exit 2, before any run starts; a worker that
-    refuses a batch fails the run (exit 1), keeping the batches stored before it."""
+def _dask_cluster(dask: str | None):
+    """A checked client of the Dask cluster ``dask`` names (None: work in this process). A cluster
+    that cannot take the work is one line, exit 2, before any run starts; a worker that refuses a
+    batch fails the run (exit 1), keeping the batches stored before it."""
     if not dask:
         yield None
         return
-    from sentiment.classify.cluster import ClusterError, dask_client, dask_tables
+    from sentiment.classify.cluster import ClusterError, dask_client
     from sentiment.classify.shipped import WrongModel
     from sentiment.store.runs import EXIT_FAILED, EXIT_USAGE
 
@@ -186,7 +192,7 @@ def _dask_runner(settings: Settings, classifier, dask: str | None):
             console.print(f"classify: {exc}", style="red", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
         try:
-            yield dask_tables(client, classifier, settings.classify_task_batches)
+            yield client
         except WrongModel as exc:
             console.print(f"classify: {exc}", style="red", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILED) from None

@@ -11,6 +11,7 @@ checkout nor a trained model of their own. Only the calling process writes DuckD
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,8 +19,10 @@ from contextlib import contextmanager
 import pyarrow as pa
 
 from sentiment.classify.model import Classifier
-from sentiment.classify.shipped import Batch, Batches, bundle_of, classify_batches
+from sentiment.classify.shipped import Batch, Batches, bundle_of, classify_batches, worker_facts
 from sentiment.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 DISTRIBUTION = "community-stance"
 """The package a worker must have installed (``pip install community-stance``)."""
@@ -60,7 +63,27 @@ def check_workers(client, address: str) -> int:
         if version != ours:
             raise ClusterError(f"{name} at {address} has {DISTRIBUTION} {version}, this process {ours}: "
                                f"`pip install {DISTRIBUTION}=={ours}` there, then restart it")
+    _warn_oversubscribed(client)
     return len(where) - 1
+
+
+def _warn_oversubscribed(client) -> None:
+    """One warning per machine whose workers would run more inference threads than it has cores
+    (task threads × ``SENTIMENT_THREADS``, summed over its worker processes): they would slow
+    each other down, not speed up."""
+    facts = client.run(worker_facts)
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    hosts: dict[str, list[tuple[int, dict]]] = {}
+    for address, worker in info.items():
+        if address in facts:
+            hosts.setdefault(worker["host"], []).append((worker["nthreads"], facts[address]))
+    for host, workers in hosts.items():
+        wanted = sum(n * f["threads"] for n, f in workers)
+        cpus = workers[0][1]["cpus"]
+        if wanted > cpus:
+            log.warning("Dask workers on %s run %d inference threads on %d cores (%d worker processes; task threads "
+                        "× SENTIMENT_THREADS each): start them with --nthreads 1 and SENTIMENT_THREADS=%d",
+                        host, wanted, cpus, len(workers), max(1, cpus // len(workers)))
 
 
 def _scheduler_version(client) -> str | BaseException:
@@ -113,9 +136,11 @@ def submit_groups(client, shipped, model_version: str, groups: Sequence[list[Bat
             for group in groups]
 
 
-def dask_tables(client, classifier: Classifier, task_batches: int):
+def dask_tables(client, classifier: Classifier, task_batches: int = 1):
     """A ``classify_pending`` runner: the batches' stances tables computed on ``client``'s
-    workers, yielded in order as they arrive."""
+    workers, ``task_batches`` batches per task, yielded in order as they arrive. One batch per task
+    by default: a Dask task of plain functions costs milliseconds (no Prefect task run to pay for),
+    and small tasks spread a run over every worker."""
 
     def run(batches: list[Batch]) -> Iterator[pa.Table]:
         shipped = ship(client, classifier)
