@@ -30,9 +30,9 @@ from prefect.futures import PrefectFuture
 from pydantic import Field
 
 from flows.common import db_path, named, require_trained
+from sentiment.classify.cluster import dask_client, ship, submit_groups
 from sentiment.classify.model import Classifier, load_classifier
 from sentiment.classify.run import activate, pending_documents, stances_table
-from sentiment.classify.cluster import dask_client, ship, submit_groups
 from sentiment.classify.shipped import Batch, Batches
 from sentiment.settings import get_settings
 from sentiment.store import connect, upsert_stances
@@ -41,7 +41,8 @@ from sentiment.store.runs import finish_run, start_run
 
 @lru_cache(maxsize=4)
 def cached_classifier(name: str) -> Classifier:
-    """One loaded model per process and name: a worker loads weights once, not once per batch."""
+    """One loaded model per process and name: the flow's task threads share it, and the Dask path
+    ships the same one."""
     return load_classifier(name)
 
 
