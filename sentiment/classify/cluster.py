@@ -54,15 +54,15 @@ def check_workers(client, address: str) -> int:
     except Exception:
         raise ClusterError(f"no Dask worker joined the scheduler at {address} within {settings.dask_wait:g} s: "
                            f"start one with `dask worker {address} --nthreads 1` on each machine") from None
-    where = {"the scheduler": _scheduler_version(client)}
-    where.update(client.run(_installed, on_error="return"))
+    where = {f"the scheduler at {address}": _scheduler_version(client)}
+    where.update({f"the worker {w}": v for w, v in client.run(_installed, on_error="return").items()})
     for name, version in where.items():
         if isinstance(version, BaseException):
-            raise ClusterError(f"{name} at {address} cannot import {DISTRIBUTION} ({type(version).__name__}): "
-                               f"`pip install {DISTRIBUTION}=={ours}` there, then restart it")
+            raise ClusterError(f"{name} does not have {DISTRIBUTION} ({type(version).__name__}): "
+                               f"`pip install '{DISTRIBUTION}[dask]=={ours}'` there, then restart it")
         if version != ours:
-            raise ClusterError(f"{name} at {address} has {DISTRIBUTION} {version}, this process {ours}: "
-                               f"`pip install {DISTRIBUTION}=={ours}` there, then restart it")
+            raise ClusterError(f"{name} has {DISTRIBUTION} {version}, this process {ours}: "
+                               f"`pip install '{DISTRIBUTION}[dask]=={ours}'` there, then restart it")
     _warn_oversubscribed(client)
     return len(where) - 1
 

@@ -69,9 +69,11 @@ OURS = importlib.metadata.version("community-stance")
 @pytest.mark.parametrize("client, message", [
     (_Client(OURS, {}, joined=False), "no Dask worker joined the scheduler at tcp://h:8786 within"),
     (_Client(OURS, {"tcp://w1": OURS, "tcp://w2": importlib.metadata.PackageNotFoundError("community-stance")}),
-     "tcp://w2 at tcp://h:8786 cannot import community-stance (PackageNotFoundError): `pip install"),
-    (_Client(OURS, {"tcp://w1": "0.0.9"}), f"tcp://w1 at tcp://h:8786 has community-stance 0.0.9, this process {OURS}"),
-    (_Client(ModuleNotFoundError("sentiment"), {"tcp://w1": OURS}), "the scheduler at tcp://h:8786 cannot import"),
+     "the worker tcp://w2 does not have community-stance (PackageNotFoundError): `pip install "
+     f"'community-stance[dask]=={OURS}'` there, then restart it"),
+    (_Client(OURS, {"tcp://w1": "0.0.9"}), f"the worker tcp://w1 has community-stance 0.0.9, this process {OURS}"),
+    (_Client(ModuleNotFoundError("sentiment"), {"tcp://w1": OURS}),
+     "the scheduler at tcp://h:8786 does not have community-stance (ModuleNotFoundError)"),
 ])
 def test_workers_are_checked_before_any_work_with_one_line_errors(client, message, monkeypatch):
     monkeypatch.setenv("SENTIMENT_DASK_WAIT", "0.1")
