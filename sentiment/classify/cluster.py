@@ -106,7 +106,7 @@ def dask_client(target: str, n_workers: int | None = None) -> Iterator:
     cluster = None
     if target == "local":
         n = n_workers or settings.dask_workers
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                env={"SENTIMENT_THREADS": str(local_worker_threads(n))})
         client = Client(cluster)
     else:
