@@ -127,7 +127,9 @@ def dask_client(target: str, n_workers: int | None = None) -> Iterator:
 def ship(client, classifier: Classifier):
     """The loaded model's bytes on every worker, sent once (a worker that joins later fetches them
     from a peer); pass the returned future to ``submit_groups``."""
-    return client.scatter(bundle_of(classifier), broadcast=True, hash=False)
+    bundle = bundle_of(classifier)
+    log.info("shipping %s (%.1f MB) to every Dask worker", bundle.model_version, bundle.size / 1e6)
+    return client.scatter(bundle, broadcast=True, hash=False)
 
 
 def submit_groups(client, shipped, model_version: str, groups: Sequence[list[Batch]]) -> list:
