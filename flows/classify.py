@@ -1,33 +1,39 @@
 """The classify flow: documents without a stance from the current model, a task per group of batches.
 
 The flow reads the pending documents once, cuts them into batches of ``SENTIMENT_BATCH_SIZE`` and
-submits one ``classify-batches`` task per ``SENTIMENT_CLASSIFY_TASK_BATCHES`` consecutive batches
-to its task runner. It stores the batches' stances as the tasks finish, in order, each batch in its
-own transaction (the finished ones together, in one short writer connection). Only the flow
-writes: the tasks are pure computation, so they can run on threads (default) or on Dask workers on
-this or other machines (``classify_on_dask``) and give the same stance rows either way. An
-interrupted run keeps every batch it stored and a re-run does the rest.
+submits one task per ``SENTIMENT_CLASSIFY_TASK_BATCHES`` consecutive batches. It stores the batches'
+stances as the tasks finish, in order, each batch in its own transaction (the finished ones
+together, in one short writer connection). Only the flow writes: the tasks are pure computation.
+``classify`` runs them as Prefect tasks on threads of its own process; ``classify-dask`` sends them
+to Dask workers on this or other machines as plain functions of the installed ``sentiment``
+package (``sentiment.classify.cluster``), with the loaded model's bytes shipped to every worker
+once, so a worker needs neither Prefect, nor this checkout, nor a trained model of its own. Both
+give the same stance rows. An interrupted run keeps every batch it stored and a re-run does the rest.
 
 Why groups: a Prefect task costs tens of milliseconds of orchestration (its run record, state
 changes, a thread) whatever it does, as much as the rule baseline needs for a whole batch; a group
-of batches pays it once. The batches go to the task in one opaque object (``Batches``) so Prefect
-does not walk every (doc_id, text, title) tuple looking for futures.
+of batches pays it once. The batches go to the task in one opaque object (``Batches``) so neither
+Prefect nor Dask walks every (doc_id, text, title) tuple looking for futures.
 """
 
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Annotated, Literal
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from pydantic import Field
 
 from flows.common import db_path, named, require_trained
+from sentiment.classify.cluster import dask_client, ship, submit_groups
 from sentiment.classify.model import Classifier, load_classifier
 from sentiment.classify.run import activate, pending_documents, stances_table
+from sentiment.classify.shipped import Batch, Batches
 from sentiment.settings import get_settings
 from sentiment.store import connect, upsert_stances
 from sentiment.store.runs import finish_run, start_run
@@ -35,27 +41,9 @@ from sentiment.store.runs import finish_run, start_run
 
 @lru_cache(maxsize=4)
 def cached_classifier(name: str) -> Classifier:
-    """One loaded model per process and name: a worker loads weights once, not once per batch."""
+    """One loaded model per process and name: the flow's task threads share it, and the Dask path
+    ships the same one."""
     return load_classifier(name)
-
-
-Batch = list[tuple[str, str, str | None]]
-"""(doc_id, text, thread title) rows of ``pending_documents``, at most ``SENTIMENT_BATCH_SIZE``."""
-
-
-class Batches:
-    """Consecutive batches handed to a task as one opaque value.
-
-    Prefect walks a task's arguments looking for futures, every tuple of every batch, unless the
-    argument is wrapped (its advice for large arguments is ``quote``). ``quote`` is a tuple, which
-    Dask unpacks on its way to a worker (the task then gets a bare tuple), so the batches travel
-    in this plain object instead: neither Prefect nor Dask looks inside it, and it pickles.
-    """
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[Batch]) -> None:
-        self.items = items
 
 
 @task(name="classify-batches", task_run_name="classify-batches-{index}", cache_policy=NO_CACHE)
@@ -72,13 +60,15 @@ def _store_ready(db: str | None, futures: list, start: int, max_seconds: float =
     ~``max_seconds``; returns (next task, batches stored, rows stored)."""
     tables = futures[start].result()
     i, n_batches, rows = start + 1, 0, 0
+    finished = ((lambda f: f.state.is_final()) if isinstance(futures[start], PrefectFuture)
+                else (lambda f: f.done()))
     with connect(db_path(db), publish=False) as con:
         began = time.monotonic()
         while True:
             for table in tables:
                 rows += upsert_stances(con, table)
                 n_batches += 1
-            if i == len(futures) or not futures[i].state.is_final() or time.monotonic() - began >= max_seconds:
+            if i == len(futures) or not finished(futures[i]) or time.monotonic() - began >= max_seconds:
                 break
             tables = futures[i].result()
             i += 1
@@ -89,27 +79,12 @@ ModelName = Literal["ensemble", "accurate", "fast", "baseline"]
 """The classifiers a flow can use (``sentiment.classify.model``)."""
 
 
-@flow(name="classify", flow_run_name=named("classify"), log_prints=True)
-def classify(
-    db: Annotated[str | None, Field(min_length=1)] = None,
-    model: ModelName | None = None,
-    batch_size: Annotated[int | None, Field(gt=0)] = None,
-    task_batches: Annotated[int | None, Field(gt=0)] = None,
-) -> dict:
-    """Label every pending community document, ``task_batches`` batches per task, each batch stored
-    in its own transaction. A trained preset this machine does not have fails the run at once with
-    the command that trains it (training takes minutes and belongs to ``sentiment train``, not to a
-    scheduled run).
-
-    Args:
-        db: The DuckDB file to write; default ``SENTIMENT_DB``.
-        model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
-        batch_size: Documents per batch and transaction; default ``SENTIMENT_BATCH_SIZE``.
-        task_batches: Batches per task; default ``SENTIMENT_CLASSIFY_TASK_BATCHES``.
-    """
+def _label_pending(db: str | None, model: str, batch_size: int | None, task_batches: int | None,
+                   submit: Callable[[list[list[Batch]]], list]) -> dict:
+    """The body both flows share: read the pending documents, ``submit`` them as groups of
+    batches (one future per group, its result one stances table per batch), store the results in
+    order, and record the run."""
     settings = get_settings()
-    model = model or settings.classifier
-    require_trained(model)  # before anything runs or is written
     logger = get_run_logger()
     batch_size = batch_size or settings.batch_size
     task_batches = task_batches or settings.classify_task_batches
@@ -127,7 +102,7 @@ def classify(
                 "(%d without text skipped)", len(todo), version, len(batches), batch_size, len(groups), empty)
     status = "failed"
     try:
-        futures = [classify_batches.submit(model, i, Batches(g)) for i, g in enumerate(groups)]
+        futures = submit(groups) if groups else []
         done, stored, reported = 0, 0, 0
         while done < len(futures):
             done, n_batches, rows = _store_ready(db, futures, done)
@@ -148,24 +123,65 @@ def classify(
     return {"classified": stats.n_new, "model_version": version, "skipped": empty}
 
 
-def dask_runner(address: str | None = None, n_workers: int | None = None):
-    """A ``DaskTaskRunner``: the scheduler at ``address`` (default ``SENTIMENT_DASK_ADDRESS``), else
-    a ``LocalCluster`` of ``n_workers`` processes (default ``SENTIMENT_DASK_WORKERS``)."""
-    from prefect_dask import DaskTaskRunner
+@flow(name="classify", flow_run_name=named("classify"), log_prints=True)
+def classify(
+    db: Annotated[str | None, Field(min_length=1)] = None,
+    model: ModelName | None = None,
+    batch_size: Annotated[int | None, Field(gt=0)] = None,
+    task_batches: Annotated[int | None, Field(gt=0)] = None,
+) -> dict:
+    """Label every pending community document, ``task_batches`` batches per task on threads of
+    this process, each batch stored in its own transaction. A trained preset this machine does not
+    have fails the run at once with the command that trains it (training takes minutes and belongs
+    to ``sentiment train``, not to a scheduled run).
 
+    Args:
+        db: The DuckDB file to write; default ``SENTIMENT_DB``.
+        model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
+        batch_size: Documents per batch and transaction; default ``SENTIMENT_BATCH_SIZE``.
+        task_batches: Batches per task; default ``SENTIMENT_CLASSIFY_TASK_BATCHES``.
+    """
+    model = model or get_settings().classifier
+    require_trained(model)  # before anything runs or is written
+    return _label_pending(db, model, batch_size, task_batches,
+                          lambda groups: [classify_batches.submit(model, i, Batches(g)) for i, g in enumerate(groups)])
+
+
+@flow(name="classify-dask", flow_run_name=named("classify-dask"), log_prints=True)
+def classify_dask(
+    db: Annotated[str | None, Field(min_length=1)] = None,
+    model: ModelName | None = None,
+    batch_size: Annotated[int | None, Field(gt=0)] = None,
+    task_batches: Annotated[int | None, Field(gt=0)] = None,
+    address: Annotated[str | None, Field(min_length=1)] = None,
+    n_workers: Annotated[int | None, Field(gt=0)] = None,
+) -> dict:
+    """The classify flow with its batches on Dask workers (the same stance rows as ``classify``).
+    The model this flow loaded travels to every worker once; workers run plain functions of the
+    installed package and never train. A scheduler that does not answer, no worker, or a worker
+    without this package (in this version) fails the run at once with a one-line reason.
+
+    Args:
+        db: The DuckDB file to write; default ``SENTIMENT_DB``.
+        model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
+        batch_size: Documents per batch and transaction; default ``SENTIMENT_BATCH_SIZE``.
+        task_batches: Batches per Dask task; default 1 (a Dask task of plain functions costs
+            milliseconds, and small tasks spread the run over every worker).
+        address: Dask scheduler, ``tcp://host:8786``; default ``SENTIMENT_DASK_ADDRESS``, else a
+            ``LocalCluster`` started for the run.
+        n_workers: Worker processes of that ``LocalCluster``; default ``SENTIMENT_DASK_WORKERS``.
+    """
     settings = get_settings()
-    address = address or settings.dask_address
-    if address:
-        return DaskTaskRunner(address=address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": n_workers or settings.dask_workers,
-                                          "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None})
+    model = model or settings.classifier
+    require_trained(model)
+    classifier = cached_classifier(model)
+    with dask_client(address or settings.dask_address or "local", n_workers) as client:
+        return _label_pending(db, model, batch_size, task_batches or 1,
+                              lambda groups: submit_groups(client, ship(client, classifier),
+                                                           classifier.model_version, groups))
 
 
-def classify_on_dask(address: str | None = None, n_workers: int | None = None):
-    """The classify flow with its batches on Dask (same stance rows as the in-process runner)."""
-    return classify.with_options(name="classify-dask", task_runner=dask_runner(address, n_workers))
-
-
-classify_dask = classify_on_dask()
-"""Entry point for the ``classify-dask`` deployment (scheduler from ``SENTIMENT_DASK_ADDRESS``)."""
+def classify_on_dask(address: str | None = None, n_workers: int | None = None) -> Callable[..., dict]:
+    """The ``classify-dask`` flow bound to a scheduler ``address`` (or a ``LocalCluster`` of
+    ``n_workers`` processes)."""
+    return partial(classify_dask, address=address, n_workers=n_workers)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -150,20 +151,51 @@ def _load_classifier(classifier_name: str):
             raise typer.BadParameter(str(exc), param_hint="--model") from None
 
 
-def _classify(settings: Settings, con, classifier_name: str) -> None:
+def _classify(settings: Settings, con, classifier_name: str, dask: str | None = None) -> None:
     from sentiment.classify.run import classify_pending, count_pending
 
-    classifier = _load_classifier(classifier_name)
-    pending = count_pending(con, classifier.model_version)
     started = time.perf_counter()
-    with _progress() as progress:
-        task = progress.add_task(f"classify ({classifier.model_version})", total=pending)
-        report = classify_pending(con, classifier, batch_size=settings.batch_size,
-                                  on_batch=lambda n: progress.advance(task, n))
+    with _dask_cluster(dask) as client:  # checked before a model is loaded (or trained)
+        classifier = _load_classifier(classifier_name)
+        pending = count_pending(con, classifier.model_version)
+        runner = None
+        if client is not None:
+            from sentiment.classify.cluster import dask_tables
+
+            runner = dask_tables(client, classifier)
+        with _progress() as progress:
+            task = progress.add_task(f"classify ({classifier.model_version})", total=pending)
+            report = classify_pending(con, classifier, batch_size=settings.batch_size,
+                                      on_batch=lambda n: progress.advance(task, n), runner=runner)
     elapsed = time.perf_counter() - started
     console.print(f"classify: {report.n_classified} documents labelled by {report.model_version}"
                   f"{f', {report.n_skipped} skipped (empty text)' if report.n_skipped else ''}"
                   f" ({elapsed:.1f}s)")
+
+
+@contextmanager
+def _dask_cluster(dask: str | None):
+    """A checked client of the Dask cluster ``dask`` names (None: work in this process). A cluster
+    that cannot take the work is one line, exit 2, before any run starts; a worker that refuses a
+    batch fails the run (exit 1), keeping the batches stored before it."""
+    if not dask:
+        yield None
+        return
+    from sentiment.classify.cluster import ClusterError, dask_client
+    from sentiment.classify.shipped import WrongModel
+    from sentiment.store.runs import EXIT_FAILED, EXIT_USAGE
+
+    with ExitStack() as stack:
+        try:
+            client = stack.enter_context(dask_client(dask))
+        except ClusterError as exc:
+            console.print(f"classify: {exc}", style="red", markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        try:
+            yield client
+        except WrongModel as exc:
+            console.print(f"classify: {exc}", style="red", markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_FAILED) from None
 
 
 def _refresh_trends(settings: Settings, con) -> None:
@@ -276,6 +308,9 @@ def classify(
     ctx: typer.Context,
     model: Annotated[Optional[str], typer.Option(
         help="ensemble, accurate, fast or baseline (default from settings: ensemble).")] = None,
+    dask: Annotated[Optional[str], typer.Option(
+        help="Compute the batches on Dask: a scheduler address (tcp://host:8786) or 'local' for a "
+             "LocalCluster of SENTIMENT_DASK_WORKERS processes; this process alone writes the database.")] = None,
 ) -> None:
     """Label every stored comment, post and quote that has no stance from the current model."""
     from sentiment.classify.model import available_classifiers
@@ -286,7 +321,7 @@ def classify(
         raise typer.BadParameter(f"unknown classifier {name!r}; choose one of {', '.join(available_classifiers())}",
                                  param_hint="--model")
     with _open_existing(settings) as con:
-        _classify(settings, con, name)
+        _classify(settings, con, name, dask)
 
 
 @app.command()
@@ -405,7 +440,7 @@ def train(
         if con is not None:
             con.close()
     dev = card.get("dev") or {}
-    console.print(f"trained {card['model_version']} in {card['train_seconds']} s on {card['n_train']} examples "
+    console.print(f"trained {card['stored_version']} in {card['train_seconds']} s on {card['n_train']} examples "
                   f"→ {model_dir(settings, preset)}")
     console.print(f"dev ({card['n_dev']} examples, held-out events): macro-F1 {dev.get('macro_f1')}, "
                   f"ECE {card['ece_uncalibrated']} → {card['ece']} (temperature {card['temperature']:.2f}), "

@@ -175,11 +175,20 @@ class Settings(BaseSettings):
     """The collect flow's sources: one table array per kind (see sentiment.toml)."""
 
     dask_address: str | None = None
-    """Dask scheduler (``tcp://host:8786``) for the classify flow's Dask runner; unset means a
+    """Dask scheduler (``tcp://host:8786``) for the ``classify-dask`` flow; unset means a
     ``LocalCluster`` started for the run."""
 
     dask_workers: int = 2
-    """Worker processes of that ``LocalCluster``."""
+    """Worker processes of that ``LocalCluster`` (and of ``sentiment classify --dask local``)."""
+
+    dask_worker_threads: int = 0
+    """Inference threads (``SENTIMENT_THREADS``) of each ``LocalCluster`` worker process; 0 shares
+    this machine's cores out among the workers. Workers you start yourself read their own
+    ``SENTIMENT_THREADS``."""
+
+    dask_wait: float = 30.0
+    """Seconds to wait for a Dask scheduler to answer and for a first worker to join it before a
+    one-line error."""
 
 
 @lru_cache(maxsize=1)

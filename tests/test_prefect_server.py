@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 pytest.importorskip("prefect")
-pytest.importorskip("prefect_dask")
+pytest.importorskip("distributed")
 
 from tests.conftest import AUTHOR_KEY, MODELS, ROOT, free_port, run_counts  # noqa: E402
 

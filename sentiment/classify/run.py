@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from sentiment.classify.model import Classifier
+from sentiment.classify.shipped import Batch
 from sentiment.settings import COMMUNITY_KINDS, LABELS
 from sentiment.store import track_run, upsert_stances
 from sentiment.store.db import utcnow
@@ -112,14 +113,21 @@ def stances_table(
     })
 
 
+BatchRunner = Callable[[list[Batch]], Iterable[pa.Table]]
+"""Computes the stances tables of batches, in order (``sentiment.classify.cluster.dask_tables``
+on Dask workers); the default is ``stances_table`` in this process."""
+
+
 def classify_pending(
     con: duckdb.DuckDBPyConnection,
     classifier: Classifier,
     *,
     batch_size: int,
     on_batch: Callable[[int], None] | None = None,
+    runner: BatchRunner | None = None,
 ) -> ClassifyReport:
-    """Label pending documents batch by batch and make this model the one the views report."""
+    """Label pending documents batch by batch and make this model the one the views report.
+    ``runner`` computes the batches elsewhere (Dask workers); this process alone writes."""
     version = classifier.model_version
     with track_run(con, "classify") as stats:
         todo, empty = pending_documents(con, version)
@@ -127,12 +135,12 @@ def classify_pending(
         stats.notes["model_version"] = version
         if empty:
             stats.skip("empty text", empty)
-        n_batches = -(-len(todo) // batch_size)
-        for start in range(0, len(todo), batch_size):
-            batch = todo[start:start + batch_size]
-            stats.n_new += upsert_stances(con, stances_table(classifier, batch))
+        batches = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
+        tables = runner(batches) if runner else (stances_table(classifier, b) for b in batches)
+        for i, (batch, table) in enumerate(zip(batches, tables)):
+            stats.n_new += upsert_stances(con, table)
             log.info("classify: committed batch %d/%d (%d stances, %d in all)",
-                     start // batch_size + 1, n_batches, len(batch), stats.n_new)
+                     i + 1, len(batches), len(batch), stats.n_new)
             if on_batch:
                 on_batch(len(batch))
         activate(con, classifier)

@@ -26,7 +26,8 @@ from sentiment.classify.encoders import encoder_path
 from sentiment.classify.metrics import fit_temperature, score, softmax
 from sentiment.classify.presets import Preset
 from sentiment.classify.tokens import bucketed_batches, encode, pad
-from sentiment.classify.transformer import CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries
+from sentiment.classify.transformer import (CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries,
+                                            versioned, weights_digest)
 from sentiment.settings import LABELS
 
 ProgressFn = Callable[[str, int, int], None]
@@ -286,8 +287,11 @@ def train(
 
         export_int8(model, tokenizer, work / ONNX_FILE)
         report("export", 1, 2)
+        weights = weights_digest(work)
         card = {
             "model_version": version,
+            "weights_sha256": weights,
+            "stored_version": versioned(version, weights),
             "preset": preset.name,
             "encoder": preset.encoder,
             "labels": list(LABELS),
@@ -348,6 +352,8 @@ def render_card(card: dict) -> str:
         f"- Training data: {card['n_train']} examples from {card['n_events_train']} events, "
         f"sources {card['train_sources']}, sha256 `{card['data_hash']}`",
         f"- Distilled examples: {card['n_distilled']}",
+        f"- Stances it labels are stored as `{card.get('stored_version', card['model_version'])}` "
+        "(the recipe and the first 8 hex digits of the int8 weights' sha256)",
         f"- Dev split ({card['n_dev']} examples from events never trained on): macro-F1 "
         f"{dev.get('macro_f1')}, accuracy {dev.get('accuracy')}",
         f"- Where the dev figures come from: {(card.get('dev_data') or {}).get('what', 'the dev split')}",

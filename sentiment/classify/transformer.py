@@ -7,6 +7,7 @@ against, and what training uses.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,6 +44,23 @@ def read_card(folder: Path) -> dict:
     return json.loads((Path(folder) / CARD_FILE).read_text(encoding="utf-8"))
 
 
+def weights_digest(folder: Path) -> str:
+    """SHA-256 of a trained model's int8 ONNX weights (the bytes inference runs): two models
+    with one training recipe but other weights (retrained on other labels, or on another
+    machine) get different digests."""
+    digest = hashlib.sha256()
+    with open(Path(folder) / ONNX_FILE, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def versioned(recipe_version: str, digest: str) -> str:
+    """The ``model_version`` stored beside a stance: the card's recipe name (preset, encoder,
+    data hash, seed) and the first 8 hex digits of the weights' digest (``-w1a2b3c4d``)."""
+    return f"{recipe_version}-w{digest[:8]}"
+
+
 def is_trained(folder: Path) -> bool:
     """Whether ``folder`` holds a complete trained model (the card is written last)."""
     folder = Path(folder)
@@ -61,7 +79,8 @@ class TransformerClassifier:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.folder = Path(folder)
         self.card = read_card(self.folder)
-        self.model_version: str = self.card["model_version"]
+        self.weights_sha256: str = weights_digest(self.folder)
+        self.model_version: str = versioned(self.card["model_version"], self.weights_sha256)
         self.temperature: float = float(self.card.get("temperature", 1.0))
         self.max_length: int = int(self.card["max_length"])
         self.backend = backend

@@ -101,3 +101,32 @@ def test_eval_prints_scores_for_a_labelled_file(fast_model, tmp_path):
     result = CliRunner().invoke(app, ["eval", str(f), "--model", "fast"])
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output and "skepticism" in result.output
+
+
+def test_the_version_names_the_weights_and_the_model_travels_as_bytes(fast_model):
+    """``model_version`` ends in the weights' digest; the bytes a Dask worker gets (an ensemble's
+    every member, no torch weights) rebuild a classifier with the same version and probabilities."""
+    import pickle
+    import re
+
+    from sentiment.classify.ensemble import Ensemble
+    from sentiment.classify.shipped import bundle_of, held_classifier
+    from sentiment.classify.transformer import ONNX_FILE, versioned, weights_digest
+
+    digest = weights_digest(fast_model.folder)
+    assert fast_model.model_version == versioned(fast_model.card["model_version"], digest)
+    assert re.fullmatch(r"fast-minilm-[0-9a-f]{10}-s13-w[0-9a-f]{8}", fast_model.model_version)
+    assert fast_model.card.get("weights_sha256", digest) == digest  # cards written since record it
+
+    ensemble = Ensemble([fast_model, fast_model])
+    bundle = pickle.loads(pickle.dumps(bundle_of(ensemble)))
+    assert [m.model_version for m in bundle.members] == [fast_model.model_version] * 2
+    files = bundle.members[0].files
+    assert ONNX_FILE in files and "card.json" in files and any(f.startswith("hf/tokenizer") for f in files)
+    assert not any(f.endswith((".safetensors", ".bin")) for f in files)
+    rebuilt = held_classifier(bundle)
+    assert rebuilt.model_version == ensemble.model_version
+    dev = bundled_examples("dev")[:40]
+    texts, titles = [e.text for e in dev], [e.thread_title for e in dev]
+    np.testing.assert_allclose([p.probs for p in rebuilt.predict(texts, titles)],
+                               [p.probs for p in fast_model.predict(texts, titles)], atol=1e-6)
