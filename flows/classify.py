@@ -32,8 +32,8 @@ from pydantic import Field
 from flows.common import db_path, named, require_trained
 from sentiment.classify.cluster import dask_client, ship, submit_groups
 from sentiment.classify.model import Classifier, load_classifier
-from sentiment.classify.run import activate, pending_documents, stances_table
-from sentiment.classify.shipped import Batch, Batches
+from sentiment.classify.run import activate, pending_documents
+from sentiment.classify.shipped import Batch, Batches, stances_table
 from sentiment.settings import get_settings
 from sentiment.store import connect, upsert_stances
 from sentiment.store.runs import finish_run, start_run

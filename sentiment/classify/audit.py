@@ -16,7 +16,7 @@ from datetime import date
 import duckdb
 
 from sentiment.classify.labels import QueueItem
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
 
 # Classified comments that carry no label yet; ``?`` placeholders: event (twice), since, until.

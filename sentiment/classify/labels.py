@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from sentiment.classify.data import read_labelled_jsonl
-from sentiment.store.db import utcnow
+from sentiment.store.clock import utcnow
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 from sentiment.classify.model import Classifier
-from sentiment.classify.shipped import Batch
+from sentiment.classify.shipped import Batch, stances_table
 from sentiment.settings import COMMUNITY_KINDS, LABELS
 from sentiment.store import track_run, upsert_stances
-from sentiment.store.db import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta
 
 MODEL_CARD_KEY = "active_model_card"
@@ -95,22 +94,6 @@ def pending_documents(
         else:
             empty += 1
     return todo, empty
-
-
-def stances_table(
-    classifier: Classifier, batch: list[tuple[str, str, str | None]]
-) -> pa.Table:
-    """Classify one batch of ``pending_documents`` rows into rows of the ``stances`` table."""
-    predictions = classifier.predict([b for _, b, _ in batch], [t for _, _, t in batch])
-    now = utcnow()
-    return pa.table({
-        "doc_id": [d for d, _, _ in batch],
-        "model_version": [classifier.model_version] * len(batch),
-        "label": [p.label for p in predictions],
-        "confidence": [p.confidence for p in predictions],
-        **{f"p_{label}": [p.probs[i] for p in predictions] for i, label in enumerate(LABELS)},
-        "classified_at": pa.array([now] * len(batch), pa.timestamp("us")),
-    })
 
 
 BatchRunner = Callable[[list[Batch]], Iterable[pa.Table]]

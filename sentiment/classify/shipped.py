@@ -20,12 +20,30 @@ from pathlib import Path
 import pyarrow as pa
 
 from sentiment.classify.model import Classifier
+from sentiment.settings import LABELS
+from sentiment.store.clock import utcnow
 
 Batch = list[tuple[str, str, str | None]]
 """(doc_id, text, thread title) rows of ``pending_documents``, at most ``SENTIMENT_BATCH_SIZE``."""
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
 """Files in a model's ``hf/`` folder only the torch backend reads: left behind for ONNX."""
+
+
+def stances_table(
+    classifier: Classifier, batch: list[tuple[str, str, str | None]]
+) -> pa.Table:
+    """Classify one batch of ``pending_documents`` rows into rows of the ``stances`` table."""
+    predictions = classifier.predict([b for _, b, _ in batch], [t for _, _, t in batch])
+    now = utcnow()
+    return pa.table({
+        "doc_id": [d for d, _, _ in batch],
+        "model_version": [classifier.model_version] * len(batch),
+        "label": [p.label for p in predictions],
+        "confidence": [p.confidence for p in predictions],
+        **{f"p_{label}": [p.probs[i] for p in predictions] for i, label in enumerate(LABELS)},
+        "classified_at": pa.array([now] * len(batch), pa.timestamp("us")),
+    })
 
 
 class WrongModel(RuntimeError):
@@ -150,7 +168,6 @@ def classify_batches(bundle: ModelBundle, model_version: str, batches: Batches) 
     model ``bundle`` holds; no database access. Refuses (``WrongModel``) when the weights this
     worker holds make another ``model_version`` than the one the batches ask for, so no stance is
     ever stored under a version that did not produce it."""
-    from sentiment.classify.run import stances_table
 
     classifier = held_classifier(bundle)
     if classifier.model_version != model_version:
