@@ -171,7 +171,7 @@ def test_comment_table_holds_the_event_windows_behind_the_before_after_table(rul
         ("before (-7..-1)", date(2026, 2, 24), date(2026, 3, 2)), ("after (0..+6)", date(2026, 3, 3), date(2026, 3, 9))]
     n_before, n_after = rules.execute("""SELECT n_before, n_after FROM event_effects WHERE event_id = 'qwen-lead-exit'
                                          AND source = 'all' AND method = 'raw' LIMIT 1""").fetchone()
-    assert [w.n for w in spans] == [n_before, n_after] == [70, 335]
+    assert [w.n for w in spans] == [n_before, n_after] == [70, 340]  # 340: five readers' comments under the seed blog post
     rows = dashboard.event_comments(rules, "qwen-lead-exit", opts.sources, list(LABELS))
     assert rows.window.value_counts().to_dict() == {"before (-7..-1)": 70, "after (0..+6)": 250}
     assert list(rows.window) == sorted(rows.window, key=["before (-7..-1)", "after (0..+6)"].index)
@@ -294,7 +294,7 @@ def test_app_comment_table_follows_the_chosen_event(app_env):
     assert list(comments.columns[:1]) == ["window"]
     assert comments.window.value_counts().to_dict() == {"before (-7..-1)": 70, "after (0..+6)": 250}
     caption = next(c.value for c in at.caption if "comments shown" in c.value)
-    assert "before (-7..-1), 2026-02-24 to 2026-03-02: 70 of 70" in caption and "250 of 335" in caption
+    assert "before (-7..-1), 2026-02-24 to 2026-03-02: 70 of 70" in caption and "250 of 340" in caption
     at.sidebar.date_input[0].set_value((date(2026, 3, 20), date(2026, 3, 24))).run()
     assert _comments(at).equals(comments)  # the event's windows, not the date range
     at.sidebar.selectbox[0].set_value("qwen35-small-release").run()
@@ -462,7 +462,7 @@ def test_dashboard_renders_in_headless_chromium(demo_db, tmp_path):
                                                    "Where the comments come from", "comments shown"))
         shot.write_bytes(png)
         assert "Community stance" in text and "Filters" in text
-        assert "320 comments shown from the event's windows" in text  # 70 before, the top 250 of 335 after
+        assert "320 comments shown from the event's windows" in text  # 70 before, the top 250 of 340 after
         assert png.startswith(b"\x89PNG") and len(png) > 30_000  # a rendered page, not a blank one
     finally:
         server.terminate()

@@ -124,6 +124,8 @@ ALLOWED = {
     "where": "classify.count_pending: one of two literal clauses", "_MAX_EPOCH": "bulk: a numeric constant",
     "MAX_EXAMPLES": "records: how many skipped ids a report names", "incoming": "'_incoming' or _INCOMING_TOMBSTONED",
     "tombstone": "built from TOMBSTONE", "table": "trends._replace: table names from a literal tuple",
+    "given_up": "doctor: one of two literal clauses (a file with or without migration 009)",
+    "next_at": "doctor: one of two literal expressions (a file with or without migration 009)",
     "_FRAME": "audit: the draw frame's query text", "AUDIT_ROWS": "audit: the audit labels' query text",
     # identifiers and literals quoted by helpers made for it
     "quoted_literal": "compact: SQL string literal quoting", "quoted_identifier": "compact: identifier quoting",
