@@ -226,8 +226,9 @@ def readers_comments(tree) -> list[PageComment]:
         if entry not in held and entry not in elsewhere and not any(a in held for a in entry.iterdescendants()):
             found.append((entry, None))
     found = [(node, content) for node, content in found if not _excluded(node, elsewhere)]
-    order = {element: n for n, element in enumerate(tree.iter())}
-    found.sort(key=lambda pair: order.get(pair[0], 0))  # as the page shows them
+    if len(found) > 1:  # most pages carry no comments: the page order is built only when needed
+        order = {element: n for n, element in enumerate(tree.iter())}
+        found.sort(key=lambda pair: order.get(pair[0], 0))  # as the page shows them
     comment_nodes = {node for node, _ in found}
     ids: dict[object, str] = {}
     comments: list[PageComment] = []
