@@ -13,7 +13,8 @@ the real collectors and ``ingest`` against them, each into a fresh DuckDB file, 
   stored text (of 210), the ``must`` strings kept, U+FFFD characters; the same for ``collect pages``;
   how many pages ``ingest`` and ``collect pages`` store with the same title, text and date;
 - a JSON body and an oversized page: stored or not;
-- pages/s of ``collect pages`` over the 110 pages on loopback.
+- pages/s of ``collect pages`` over the 110 pages on loopback: extracting in the collecting process
+  (the baseline) and in ``SENTIMENT_PAGE_WORKERS`` processes beside it.
 
 Nothing from the recordings is copied anywhere: the pages are read where they lie.
 """
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SENTIMENT_AUTHOR_KEY", "benchmark-key")
 
 from sentiment.collect import run_source  # noqa: E402
+from sentiment.settings import get_settings  # noqa: E402
 from sentiment.ingest import ingest_paths  # noqa: E402
 from sentiment.sources.news import canonical_url  # noqa: E402
 from sentiment.store import connect  # noqa: E402
@@ -130,10 +132,13 @@ def pages_figures(server: Recordings, truth: dict, expect: dict, workdir: Path) 
             report = run_source(con, "pages", {"urls": [f"{server.url}/{probe}"]})
             after = _articles(con)
             stored[f"/{probe}"] = (len(set(after) - before), dict(report.skipped))
-    with connect(workdir / "speed.duckdb") as con:
-        started = time.perf_counter()
-        report = run_source(con, "pages", {"urls": [f"{server.url}/p/{name}" for name in sorted(truth)]})
-        seconds = time.perf_counter() - started
+    seconds = {}
+    for workers in (0, get_settings().page_workers):  # the baseline first: extraction in this process
+        with connect(workdir / f"speed-{workers}.duckdb") as con:
+            started = time.perf_counter()
+            report = run_source(con, "pages", {"urls": [f"{server.url}/p/{name}" for name in sorted(truth)]},
+                                settings=get_settings().model_copy(update={"page_workers": workers}))
+            seconds[workers] = time.perf_counter() - started
     return {"stored": stored, "seconds": seconds, "n": len(truth), "new": report.new}
 
 
@@ -249,7 +254,9 @@ def main() -> None:
     print(f"ingest and collect pages agree (title, text, date): {same}/{len(truth)}")
     print(f"JSON body: {stored['/json'][0]} stored; skipped {stored['/json'][1]}")
     print(f"6 MB page: {stored['/big'][0]} stored; skipped {stored['/big'][1]}")
-    print(f"collect pages: {pages['n']} pages in {pages['seconds']:.1f} s = {pages['n'] / pages['seconds']:.1f} pages/s")
+    for workers, seconds in pages["seconds"].items():
+        how = f"{workers} extraction processes" if workers else "extraction in the collecting process (baseline)"
+        print(f"collect pages, {how}: {pages['n']} pages in {seconds:.1f} s = {pages['n'] / seconds:.1f} pages/s")
     if args.misses:
         print("\n".join(misses))
 

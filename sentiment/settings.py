@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     in bytes; a bigger one is skipped with its size (extraction time grows with it, and such pages
     are archives or dumps, not articles)."""
 
+    page_workers: int = 2
+    """Processes that extract pages while ``collect pages``/``feeds`` fetch and store others (used
+    when a run reads at least eight pages; 0 extracts in the collecting process)."""
+
     hn_api_url: str = "https://hn.algolia.com/api/v1"
     """Base URL of the Algolia Hacker News API."""
 

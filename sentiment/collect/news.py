@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sentiment.collect.base import Collector, Context, Params, option
 from sentiment.collect.retries import RetryRun
-from sentiment.records import merge_examples, note_example
+from sentiment.records import Parsed, merge_examples, note_example
 from sentiment.redact import redact_url
 from sentiment.sources import ParseError
 from sentiment.sources.news import FEED_SOURCE, SOURCE, canonical_url, decode_page, feed_entries, is_web_url, parse_page
@@ -61,35 +61,68 @@ def _not_an_article(ctx: Context, response) -> str | None:
     return None
 
 
+@dataclass
+class _Fetched:
+    """One page as the network gave it: a failure, a skip reason, or its body to extract."""
+
+    url: str
+    failure: FetchFailed | None = None
+    skip: str | None = None
+    body: bytes = b""
+    charset: str | None = None
+    final_url: str = ""
+
+
+def _download(ctx: Context, client, backoff, url: str, timeout: float | None) -> _Fetched:
+    from sentiment.sources.http import get  # httpx: imported when something is fetched
+
+    try:
+        response = get(client, url, backoff, timeout=timeout)
+    except FetchFailed as exc:
+        return _Fetched(url, failure=exc)
+    skip = _not_an_article(ctx, response)
+    if skip is not None:
+        return _Fetched(url, skip=skip)
+    return _Fetched(url, body=response.content, charset=response.charset_encoding, final_url=str(response.url))
+
+
+def extract(body: bytes, charset: str | None, url: str, meta: ArticleMeta | None) -> tuple[Parsed, str] | str:
+    """The article a page body holds and its canonical URL, or why none can be read (an empty
+    page, nothing that reads as text). A plain function, so another process can run it."""
+    try:
+        return parse_page(decode_page(body, charset), url, meta)
+    except ParseError as exc:
+        return str(exc)
+
+
 def _fetch_page(ctx: Context, client, backoff, url: str, meta: ArticleMeta | None, seen: set[str], *,
                 source: str = SOURCE, policy=None, timeout: float | None = None,
-                context: dict | None = None) -> None:
+                context: dict | None = None, fetched: _Fetched | None = None,
+                extracted: tuple[Parsed, str] | str | None = None) -> None:
     """Fetch one page and store its article; a failure is recorded under ``source`` with the retry
-    ``policy`` (and the ``context`` a retry needs, e.g. a feed entry's date)."""
-    from sentiment.sources.http import get  # httpx: imported when something is fetched
+    ``policy`` (and the ``context`` a retry needs, e.g. a feed entry's date). ``fetched`` and
+    ``extracted`` are given when :func:`_read_ahead` already did those steps."""
     def fail(reason: str, permanent: bool) -> None:
         ctx.fail(source, url, reason, "page", permanent=permanent, policy=policy, context=context)
 
     if not is_web_url(url):
         fail("not an http(s) URL", True)
         return
-    try:
-        response = get(client, url, backoff, timeout=timeout)
-        skip = _not_an_article(ctx, response)
-        if skip is None:
-            html = decode_page(response.content, response.charset_encoding)
-            parsed, canonical = parse_page(html, str(response.url), meta)
-    except FetchFailed as exc:
-        fail(exc.reason, exc.permanent)
+    fetched = fetched or _download(ctx, client, backoff, url, timeout)
+    if fetched.failure is not None:
+        fail(fetched.failure.reason, fetched.failure.permanent)
         return
-    except ParseError as exc:  # an empty page, or nothing that reads as text: asking again will not help
-        fail(str(exc), True)
-        return
-    if skip is not None:
-        ctx.report.skipped[skip] += 1
-        note_example(ctx.report.examples, skip, redact_url(url))
+    if fetched.skip is not None:
+        ctx.report.skipped[fetched.skip] += 1
+        note_example(ctx.report.examples, fetched.skip, redact_url(url))
         clear_failure(ctx.con, source, url)
         return
+    if extracted is None:
+        extracted = extract(fetched.body, fetched.charset, fetched.final_url, meta)
+    if isinstance(extracted, str):  # an empty page, or nothing that reads as text: asking again will not help
+        fail(extracted, True)
+        return
+    parsed, canonical = extracted
     article = parsed.documents[0]
     copy_of = ctx.con.execute(
         "SELECT doc_id FROM documents WHERE dedupe_key = ? AND doc_id <> ?",
@@ -100,7 +133,7 @@ def _fetch_page(ctx: Context, client, backoff, url: str, meta: ArticleMeta | Non
     elif copy_of:  # a syndicated copy: skip it with its quotes, which would hang off a dropped article
         ctx.report.skipped["same article text already stored at another URL"] += 1
         remember_alias(ctx.con, url, copy_of[0][0])
-    elif stored and stored[0][0] != content_hash(article.text) and _host(canonical) != _host(str(response.url)):
+    elif stored and stored[0][0] != content_hash(article.text) and _host(canonical) != _host(fetched.final_url):
         # another host's page claiming this address: it does not replace what the address said
         reason = "page claims another host's canonical URL, stored there with other text"
         ctx.report.skipped[reason] += 1
@@ -108,11 +141,43 @@ def _fetch_page(ctx: Context, client, backoff, url: str, meta: ArticleMeta | Non
     else:
         seen.add(canonical)
         ctx.store(parsed)
-        for address in {url, str(response.url)}:
+        for address in {url, fetched.final_url}:
             if canonical_url(address) != canonical:
                 remember_alias(ctx.con, address, article.doc_id)
     clear_failure(ctx.con, source, url)
     ctx.done()
+
+
+_READ_AHEAD_FROM = 8
+"""Pages in a run from which extraction moves to worker processes (their start costs ~1 s)."""
+
+
+def _read_ahead(ctx: Context, client, backoff, pages: list[tuple[str, ArticleMeta | None]]):
+    """``(url, meta, fetched, extracted)`` for each page in order: this process fetches the next
+    pages while ``page_workers`` processes extract them, so storing one page overlaps extracting
+    the next. Nothing is stored here: the caller stores each in order, as one page at a time would."""
+    workers = ctx.settings.page_workers
+    if workers <= 0 or len(pages) < _READ_AHEAD_FROM:
+        for url, meta in pages:
+            yield url, meta, None, None
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    window: deque = deque()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for url, meta in pages:
+            fetched = _download(ctx, client, backoff, url, None) if is_web_url(url) else None
+            job = (pool.submit(extract, fetched.body, fetched.charset, fetched.final_url, meta)
+                   if fetched is not None and fetched.failure is None and fetched.skip is None else None)
+            window.append((url, meta, fetched, job))
+            while len(window) > 2 * workers:
+                url_, meta_, fetched_, job_ = window.popleft()
+                yield url_, meta_, fetched_, job_.result() if job_ else None
+        while window:
+            url_, meta_, fetched_, job_ = window.popleft()
+            yield url_, meta_, fetched_, job_.result() if job_ else None
 
 
 def collect_pages(ctx: Context, params: UrlParams) -> None:
@@ -129,8 +194,10 @@ def collect_pages(ctx: Context, params: UrlParams) -> None:
     seen: set[str] = set()
     total = len(asked) + len(due)
     with make_client(ctx.settings) as client:
-        for n, url in enumerate(asked, start=1):
-            _fetch_page(ctx, client, backoff, url, None, seen, policy=retries.policy)
+        ahead = _read_ahead(ctx, client, backoff, [(url, None) for url in asked])
+        for n, (url, _, fetched, extracted) in enumerate(ahead, start=1):
+            _fetch_page(ctx, client, backoff, url, None, seen, policy=retries.policy,
+                        fetched=fetched, extracted=extracted)
             ctx.progress(n, total)
         for n, (found, timeout) in enumerate(retries.within_budget(due), start=len(asked) + 1):
             _fetch_page(ctx, client, retries.backoff, found.item, None, seen, policy=retries.policy, timeout=timeout)
@@ -214,9 +281,11 @@ def collect_feeds(ctx: Context, params: UrlParams) -> None:
         spaced = [(link, *found[link]) for link in again if retries.failure(link).given_up_at is None]
         spaced += [(f.item, _entry_meta(f.context), f.context.get("feed")) for f in old_due]
         total = len(now) + len(spaced)
-        for n, (url, meta, feed_url) in enumerate(now, start=1):
+        feeds_of = {url: feed_url for url, _, feed_url in now}
+        ahead = _read_ahead(ctx, client, backoff, [(url, meta) for url, meta, _ in now])
+        for n, (url, meta, fetched, extracted) in enumerate(ahead, start=1):
             _fetch_page(ctx, client, backoff, url, meta, seen, source=FEED_SOURCE, policy=policy,
-                        context=_entry_context(feed_url or "", meta))
+                        context=_entry_context(feeds_of[url] or "", meta), fetched=fetched, extracted=extracted)
             ctx.progress(n, total)
         by_item = {redact_url(url): (url, meta, feed_url) for url, meta, feed_url in spaced}
         chosen = [retries.failure(url) for url, _, _ in spaced]

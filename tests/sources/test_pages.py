@@ -215,3 +215,36 @@ def test_a_bad_field_in_articles_yaml_skips_that_field_only(con, tmp_path):
     assert rows["two"] == ("Second", datetime(2026, 3, 4, 9, 30), "meta")
     reason = "articles.yaml: field 'published' skipped (publication date 'last tuesday' is not ISO 8601 (YYYY-MM-DD))"
     assert report.skipped[reason] == 1 and report.examples[reason] == ["one"]
+
+
+def test_extraction_in_worker_processes_stores_what_one_process_stores(site, tmp_path, monkeypatch):
+    from sentiment.settings import get_settings
+    from sentiment.store import connect
+
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "today", "again")
+    urls = []
+    for n, day in enumerate(days):
+        site.html(f"/p{n}", page(f"Story {n}", head=DATED if n % 2 else "", body=BODY.replace("Monday", day)).encode())
+        urls.append(f"{site.url}/p{n}")
+    site.html("/copy", site.pages["/p1"].body)  # a syndicated copy of /p1 at another address
+    site.html("/empty", b"<html><body></body></html>")
+    site.html("/doc.pdf", b"%PDF-1.4", "application/pdf")
+    urls += [f"{site.url}/copy", f"{site.url}/missing", f"{site.url}/empty", f"{site.url}/doc.pdf", "ftp://x/y"]
+    stored = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("SENTIMENT_PAGE_WORKERS", workers)
+        get_settings.cache_clear()
+        with connect(tmp_path / f"w{workers}.duckdb") as con:
+            report = run_source(con, "pages", {"urls": urls})
+            stored[workers] = (
+                con.execute("SELECT doc_id, title, text, created_at, date_source FROM documents ORDER BY doc_id").fetchall(),
+                con.execute("SELECT item, reason, permanent FROM collect_failures ORDER BY item").fetchall(),
+                con.execute("SELECT url, doc_id FROM document_aliases ORDER BY url").fetchall(),
+                sorted(report.skipped.items()), report.new, report.failed)
+    assert stored["0"] == stored["2"]
+    documents, failures, aliases, skipped, new, failed = stored["2"]
+    assert new == len(days) and len(documents) == len(days)
+    assert sorted((item.rsplit("/", 1)[-1], permanent) for item, _, permanent in failures) == [
+        ("empty", True), ("missing", True), ("y", True)]
+    assert ("same article text already stored at another URL", 1) in skipped
+    assert ("not an HTML page (application/pdf)", 1) in skipped
