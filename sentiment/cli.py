@@ -368,7 +368,7 @@ def demo(
         _demo_audit(con, seeds)
         _refresh_trends(settings, con)
         if week is None:
-            from sentiment.brief.render import week_name
+            from sentiment.brief.weeks import week_name
 
             latest = con.execute("SELECT max(occurred_at) FROM events").fetchone()[0]
             week = week_name(latest or date.today())

@@ -46,7 +46,7 @@ def read(con):
     dashboard.options(con)
     if counts[1] and not briefed:
         from sentiment.brief import build_brief
-        from sentiment.brief.render import week_name
+        from sentiment.brief.weeks import week_name
 
         build_brief(con, week_name(con.execute("SELECT max(occurred_at) FROM events").fetchone()[0]))
         briefed = True
