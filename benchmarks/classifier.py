@@ -37,7 +37,7 @@ from sentiment.classify.baseline import RuleBaseline  # noqa: E402
 from sentiment.classify.data import bundled_examples  # noqa: E402
 from sentiment.classify.ensemble import Ensemble  # noqa: E402
 from sentiment.classify.metrics import score  # noqa: E402
-from sentiment.classify.model import Prediction  # noqa: E402
+from sentiment.classify.base import Prediction  # noqa: E402
 from sentiment.classify.transformer import TransformerClassifier, is_trained  # noqa: E402
 from sentiment.settings import LABELS  # noqa: E402
 

@@ -107,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = get_settings()
     batch_size = settings.batch_size
-    classifier = load_classifier(args.model)
+    classifier = load_classifier(args.model, settings)
     docs = generate(args.comments)
     print(f"{args.comments} comments (+{args.comments // PER_THREAD} thread posts), model {classifier.model_version}, "
           f"{os.cpu_count()} cores, batches of {batch_size}, one batch per Dask task")

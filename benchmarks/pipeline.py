@@ -94,7 +94,7 @@ def run_direct(folder: Path, db: Path, out: Path) -> dict[str, float]:
     times["collect"] = time.perf_counter() - t
     t = time.perf_counter()
     with connect(db) as con:
-        classify_pending(con, load_classifier(settings.classifier), batch_size=settings.batch_size)
+        classify_pending(con, load_classifier(settings.classifier, settings), batch_size=settings.batch_size)
     times["classify"] = time.perf_counter() - t
     t = time.perf_counter()
     with connect(db) as con:

@@ -31,7 +31,8 @@ from pydantic import Field
 
 from flows.common import db_path, named, require_trained
 from sentiment.classify.cluster import dask_client, ship, submit_groups
-from sentiment.classify.model import Classifier, load_classifier
+from sentiment.classify.base import Classifier
+from sentiment.classify.registry import load_classifier
 from sentiment.classify.run import activate, pending_documents
 from sentiment.classify.shipped import Batch, Batches, stances_table
 from sentiment.settings import get_settings
@@ -43,7 +44,7 @@ from sentiment.store.runs import finish_run, start_run
 def cached_classifier(name: str) -> Classifier:
     """One loaded model per process and name: the flow's task threads share it, and the Dask path
     ships the same one."""
-    return load_classifier(name)
+    return load_classifier(name, get_settings())
 
 
 @task(name="classify-batches", task_run_name="classify-batches-{index}", cache_policy=NO_CACHE)
@@ -76,7 +77,7 @@ def _store_ready(db: str | None, futures: list, start: int, max_seconds: float =
 
 
 ModelName = Literal["ensemble", "accurate", "fast", "baseline"]
-"""The classifiers a flow can use (``sentiment.classify.model``)."""
+"""The classifiers a flow can use (``sentiment.classify.registry``)."""
 
 
 def _label_pending(db: str | None, model: str, batch_size: int | None, task_batches: int | None,

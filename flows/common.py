@@ -59,9 +59,9 @@ def named(prefix: str):
 
 def require_trained(model: str) -> None:
     """Fail at once when ``model`` needs a preset that is not trained here (see ``PresetNotTrained``)."""
-    from sentiment.classify.model import untrained_presets
+    from sentiment.classify.registry import untrained_presets
 
-    missing = untrained_presets(model)
+    missing = untrained_presets(model, get_settings())
     if missing:
         commands = " && ".join(f"sentiment train --preset {p}" for p in missing)
         raise PresetNotTrained(

@@ -139,13 +139,13 @@ class _TrainingProgress:
         self.progress.update(self.tasks[phase], completed=done, total=total)
 
 
-def _load_classifier(classifier_name: str):
+def _load_classifier(classifier_name: str, settings: Settings):
     """The named classifier; a preset this machine has not trained yet is trained first."""
     from sentiment.classify import load_classifier
 
     with _progress() as progress:
         try:
-            return load_classifier(classifier_name,
+            return load_classifier(classifier_name, settings,
                                    on_progress=_TrainingProgress(progress, f"train {classifier_name}"))
         except ValueError as exc:  # the registry names the choices
             raise typer.BadParameter(str(exc), param_hint="--model") from None
@@ -156,7 +156,7 @@ def _classify(settings: Settings, con, classifier_name: str, dask: str | None = 
 
     started = time.perf_counter()
     with _dask_cluster(dask) as client:  # checked before a model is loaded (or trained)
-        classifier = _load_classifier(classifier_name)
+        classifier = _load_classifier(classifier_name, settings)
         pending = count_pending(con, classifier.model_version)
         runner = None
         if client is not None:
@@ -218,7 +218,7 @@ def _refresh_trends(settings: Settings, con) -> None:
     if corrected:
         console.print(f"  {corrected} event windows corrected by the audit (PPI++)")
     else:
-        from sentiment.classify.model import model_share_caveat
+        from sentiment.classify.registry import model_share_caveat
         from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
 
         console.print(f"  {model_share_caveat(get_meta(con, ACTIVE_MODEL_KEY))}", style="yellow", markup=False)
@@ -313,7 +313,7 @@ def classify(
              "LocalCluster of SENTIMENT_DASK_WORKERS processes; this process alone writes the database.")] = None,
 ) -> None:
     """Label every stored comment, post and quote that has no stance from the current model."""
-    from sentiment.classify.model import available_classifiers
+    from sentiment.classify.registry import available_classifiers
 
     settings = _settings(ctx)
     name = model or settings.classifier
@@ -479,7 +479,7 @@ def evaluate(
         sets = [(str(f), read_labelled_jsonl(f)) for f in files] if files else [("dev split", bundled_examples("dev"))]
     except (LabelFileError, OSError) as exc:
         raise typer.BadParameter(str(exc), param_hint="FILES") from None
-    classifier = _load_classifier(model or _settings(ctx).classifier)
+    classifier = _load_classifier(model or _settings(ctx).classifier, _settings(ctx))
     for name, examples in sets:
         preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
         scores = score([e.label for e in examples], np.array([p.probs for p in preds]))
@@ -508,7 +508,7 @@ def classify_file(
     except InputError as exc:
         console.print(f"{exc}", style="red", markup=False)
         raise typer.Exit(2) from None
-    classifier = _load_classifier(preset)
+    classifier = _load_classifier(preset, settings)
     with _progress() as progress:
         task = progress.add_task(f"classify ({classifier.model_version})", total=len(rows))
         n = classify_jsonl(rows, target, classifier, batch_size=settings.batch_size,
@@ -530,7 +530,7 @@ def shares(
     for the classifier's error (PPI++). Bad input exits 2 and prints no result."""
     import json
 
-    from sentiment.classify.model import model_share_caveat
+    from sentiment.classify.registry import model_share_caveat
     from sentiment.insight.share_files import ShareInputError, shares_of_files
 
     try:

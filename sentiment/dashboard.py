@@ -133,7 +133,7 @@ def audit_summary(con: duckdb.DuckDBPyConnection) -> str:
     """The audit state in one line: how many random labels, when, against which model; or how to
     make one when there is none."""
     from sentiment.classify.audit import audit_state
-    from sentiment.classify.model import model_share_caveat
+    from sentiment.classify.registry import model_share_caveat
     from sentiment.insight.ppi import MIN_AUDIT
     from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta
 

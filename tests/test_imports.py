@@ -12,12 +12,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sentiment"
 
-KNOWN_CIRCLES: set[frozenset[str]] = {
-    # issue 16: classify modules are split in a follow-up
-    frozenset({"sentiment.classify.model", "sentiment.classify.baseline", "sentiment.classify.ensemble",
-               "sentiment.classify.trained", "sentiment.classify.train", "sentiment.classify.transformer"}),
-}
-"""Circles that exist today and are being removed; any other circle fails the test."""
+KNOWN_CIRCLES: set[frozenset[str]] = set()
+"""Circles that exist today and are being removed (none left); any other circle fails the test."""
 KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 """(importer, module, name) imports of a private name that exist today (none may be added)."""
 

@@ -14,7 +14,7 @@ import duckdb
 from sentiment.brief import charts
 from sentiment.brief.weeks import parse_week, week_name
 from sentiment.classify.audit import AuditState, audit_state
-from sentiment.classify.model import model_share_caveat
+from sentiment.classify.registry import model_share_caveat
 from sentiment.insight.ppi import MIN_AUDIT
 from sentiment.insight.quantify import ModelCard, Moments, estimate_mix, load_model_card
 from sentiment.insight.quotes import representative_quotes

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from sentiment.classify.model import Prediction
+from sentiment.classify.base import Prediction
 from sentiment.settings import LABELS
 
 # (pattern, weight) per label, from STANCE_GUIDE.md's cues and rules.

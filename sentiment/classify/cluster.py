@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from sentiment.classify.model import Classifier
+from sentiment.classify.base import Classifier
 from sentiment.classify.shipped import Batch, Batches, bundle_of, classify_batches, worker_facts
 from sentiment.settings import get_settings
 

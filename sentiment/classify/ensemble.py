@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sentiment.classify.model import Classifier, Prediction
+from sentiment.classify.base import Classifier, Prediction
 
 
 class Ensemble:

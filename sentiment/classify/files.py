@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sentiment.classify.data import LabelFileError, json_objects
-from sentiment.classify.model import Classifier
+from sentiment.classify.base import Classifier
 from sentiment.settings import LABELS
 
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from sentiment.settings import LABELS
 
@@ -105,6 +104,8 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 def fit_temperature(logits: np.ndarray, gold: Sequence[str]) -> float:
     """The temperature that minimises dev negative log-likelihood (Guo et al., 2017)."""
+    from scipy.optimize import minimize_scalar  # only training calibrates: scipy stays off import
+
     truth = np.array([LABELS.index(g) for g in gold])
 
     def nll(t: float) -> float:

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from sentiment.classify.model import Classifier
+from sentiment.classify.base import Classifier
 from sentiment.classify.shipped import Batch, stances_table
 from sentiment.settings import COMMUNITY_KINDS, LABELS
 from sentiment.store import track_run, upsert_stances

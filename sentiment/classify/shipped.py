@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sentiment.classify.model import Classifier
+from sentiment.classify.base import Classifier
 from sentiment.settings import LABELS
 from sentiment.store.clock import utcnow
 

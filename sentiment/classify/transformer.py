@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sentiment.classify.metrics import softmax
-from sentiment.classify.model import Prediction
+from sentiment.classify.base import Prediction
 from sentiment.classify.tokens import encode, pad, sorted_batches
 
 BACKENDS: tuple[str, ...] = ("onnx", "torch")

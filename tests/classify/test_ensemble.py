@@ -5,7 +5,7 @@ import pytest
 
 from sentiment.classify import available_classifiers
 from sentiment.classify.ensemble import Ensemble
-from sentiment.classify.model import Prediction
+from sentiment.classify.base import Prediction
 
 
 class _Fixed:
