@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sentiment.classify.baseline import RuleBaseline  # noqa: E402
-from sentiment.classify.data import bundled_examples  # noqa: E402
+from sentiment.classify.examples import bundled_examples  # noqa: E402
 from sentiment.classify.ensemble import Ensemble  # noqa: E402
 from sentiment.classify.metrics import score  # noqa: E402
 from sentiment.classify.base import Prediction  # noqa: E402
-from sentiment.classify.transformer import TransformerClassifier, is_trained  # noqa: E402
+from sentiment.classify.inference import TransformerClassifier, is_trained  # noqa: E402
 from sentiment.settings import LABELS  # noqa: E402
 
 
@@ -135,7 +135,7 @@ def ceiling(models: Path, texts, titles, threads: int) -> dict[str, float]:
     from transformers import AutoConfig, AutoTokenizer
 
     from sentiment.classify.tokens import encode
-    from sentiment.classify.transformer import HF_DIR, read_card
+    from sentiment.classify.inference import HF_DIR, read_card
 
     costs = {}  # preset -> (tokens per comment with its own tokenizer, weights in the encoder's linear layers)
     for preset in ("accurate", "fast"):
@@ -181,7 +181,7 @@ def table(rows: list[dict], quality: bool) -> None:
 
 def real_dev(path: Path, models: Path, threads: int, repeat: int) -> tuple[list, list, list[dict]]:
     """Every contender on the real-comment development set (read, never trained on)."""
-    from sentiment.classify.data import read_labelled_jsonl
+    from sentiment.classify.examples import read_labelled_jsonl
 
     real = read_labelled_jsonl(path)
     texts, titles, gold = [e.text for e in real], [e.thread_title for e in real], [e.label for e in real]

@@ -33,7 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sentiment.classify import load_classifier  # noqa: E402
 from sentiment.classify.cluster import dask_client, dask_tables  # noqa: E402
-from sentiment.classify.data import bundled_examples  # noqa: E402
+from sentiment.classify.examples import bundled_examples  # noqa: E402
 from sentiment.classify.run import classify_pending, pending_documents  # noqa: E402
 from sentiment.classify.shipped import stances_table  # noqa: E402
 from sentiment.classify.shipped import Batches  # noqa: E402

@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sentiment.classify.data import Example, bundled_examples, read_labelled_jsonl  # noqa: E402
+from sentiment.classify.examples import Example, bundled_examples, read_labelled_jsonl  # noqa: E402
 from sentiment.classify.metrics import fit_temperature, score, softmax  # noqa: E402
 from sentiment.classify.presets import get_preset  # noqa: E402
 from sentiment.settings import LABELS, Settings  # noqa: E402
@@ -86,7 +86,7 @@ def run_one(lever: str, seed: int, train_examples, sets: dict[str, list[Example]
     path = out / f"{lever.replace('/', '_')}-s{seed}.npz"
     if path.exists():
         return dict(np.load(path))
-    from sentiment.classify.train import fine_tune, torch_logits
+    from sentiment.classify.finetune import fine_tune, torch_logits
 
     base, _, extra = lever.partition("@")
     name, overrides, data = LEVERS[base]
@@ -183,7 +183,7 @@ def main() -> None:
     real_gold, dev_gold = [e.label for e in real], [e.label for e in dev]
     rows = (np.array([e.id[:2] in {"ra", "rb", "rc", "rd", "re", "sl"} for e in dev])
             if args.calibrate_on == "real-like" else None)
-    from sentiment.classify.trained import teacher_probs
+    from sentiment.classify.lifecycle import teacher_probs
 
     teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
     seeds = [int(s) for s in args.seeds.split(",")]

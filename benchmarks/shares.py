@@ -34,9 +34,9 @@ REAL_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev"
 
 def real_dev_probs(path: Path, models: Path, classifier: str) -> tuple[np.ndarray, np.ndarray, str]:
     """The classifier's probabilities for real-dev and its gold labels (nothing is fitted on them)."""
-    from sentiment.classify.data import read_labelled_jsonl
+    from sentiment.classify.examples import read_labelled_jsonl
     from sentiment.classify.ensemble import Ensemble
-    from sentiment.classify.transformer import TransformerClassifier, is_trained
+    from sentiment.classify.inference import TransformerClassifier, is_trained
 
     names = ("accurate", "fast") if classifier == "ensemble" else (classifier,)
     members = [TransformerClassifier(models / n, threads=2) for n in names if is_trained(models / n)]

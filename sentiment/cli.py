@@ -428,7 +428,7 @@ def train(
              "(the file the fast preset distils from).")] = None,
 ) -> None:
     """Fine-tune a preset on the bundled labels plus your own; writes models/<preset>/."""
-    from sentiment.classify.trained import model_dir, train_preset, write_teacher
+    from sentiment.classify.lifecycle import model_dir, train_preset, write_teacher
 
     settings = _settings(ctx)
     _check_preset(preset)
@@ -472,7 +472,8 @@ def evaluate(
     """Macro-F1, per-label F1 and the confusion matrix of a model on labelled comments."""
     import numpy as np
 
-    from sentiment.classify.data import LabelFileError, bundled_examples, read_labelled_jsonl
+    from sentiment.classify.examples import bundled_examples, read_labelled_jsonl
+    from sentiment.classify.jsonl import LabelFileError
     from sentiment.classify.metrics import score
 
     try:
@@ -499,7 +500,7 @@ def classify_file(
                          "(default: the configured classifier).")] = None,
 ) -> None:
     """Label a JSONL file of comments without a database (trains a preset first if missing)."""
-    from sentiment.classify.files import InputError, classify_jsonl, read_inputs
+    from sentiment.classify.jsonl import InputError, classify_jsonl, read_inputs
 
     settings = _settings(ctx)
     preset = preset or settings.classifier
@@ -583,7 +584,7 @@ def label(
     Keys: c concern, s skepticism, p support, n neutral, k skip, q quit.
     """
     from sentiment.classify import labels as user_labels
-    from sentiment.classify.data import LabelFileError
+    from sentiment.classify.jsonl import LabelFileError
 
     settings = _settings(ctx)
     if import_ is not None and not import_.is_file():

@@ -95,7 +95,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture(scope="session")
 def fast_model():
     """The trained ``fast`` preset (trained here on first use: the real model, not a stub)."""
-    from sentiment.classify.trained import load_preset
+    from sentiment.classify.lifecycle import load_preset
     from sentiment.settings import Settings
 
     return load_preset("fast", Settings(models_dir=MODELS))

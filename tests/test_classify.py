@@ -93,7 +93,7 @@ def test_a_failing_model_leaves_finished_batches_and_a_failed_run(con):
 def test_classify_records_the_models_quality_card_for_corrected_shares(con):
     import json
 
-    from sentiment.classify.data import bundled_examples
+    from sentiment.classify.examples import bundled_examples
     from sentiment.store.writes import get_meta
 
     docs = [Document(source="reddit", kind="comment", external_id=f"t1_{i}", text=text,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from sentiment.classify.data import read_labelled_jsonl
+from sentiment.classify.examples import read_labelled_jsonl
 from sentiment.store.clock import utcnow
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from sentiment.classify.base import Classifier
 from sentiment.classify.baseline import RuleBaseline
 from sentiment.classify.ensemble import Ensemble
-from sentiment.classify.trained import load_preset, model_dir
-from sentiment.classify.transformer import is_trained
+from sentiment.classify.lifecycle import load_preset, model_dir
+from sentiment.classify.inference import is_trained
 from sentiment.settings import Settings
 
 ProgressFn = Callable[[str, int, int], None]

@@ -61,7 +61,7 @@ def quality_card(classifier: Classifier) -> dict | None:
         dev = onnx or card.get("dev")
         return {"model_version": classifier.model_version, "labels": list(LABELS), "dev": dev,
                 "ece": dev.get("ece") if dev else None}
-    from sentiment.classify.data import bundled_examples
+    from sentiment.classify.examples import bundled_examples
     from sentiment.classify.metrics import score
 
     examples = bundled_examples("dev")

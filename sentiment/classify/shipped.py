@@ -86,7 +86,7 @@ class ModelBundle:
 def _folder_files(folder: Path, backend: str) -> dict[str, bytes]:
     """The files inference reads: the card, the int8 ONNX weights and ``hf/`` (the tokenizer;
     with the torch backend also its weights)."""
-    from sentiment.classify.transformer import CARD_FILE, HF_DIR, ONNX_FILE
+    from sentiment.classify.inference import CARD_FILE, HF_DIR, ONNX_FILE
 
     paths = [folder / CARD_FILE, folder / ONNX_FILE]
     paths += sorted(p for p in (folder / HF_DIR).rglob("*") if p.is_file()
@@ -98,7 +98,7 @@ def bundle_of(classifier: Classifier) -> ModelBundle:
     """Pack a loaded classifier (a trained preset, an ensemble of them, or the rule baseline)."""
     from sentiment.classify.baseline import RuleBaseline
     from sentiment.classify.ensemble import Ensemble
-    from sentiment.classify.transformer import TransformerClassifier
+    from sentiment.classify.inference import TransformerClassifier
 
     if isinstance(classifier, Ensemble):
         return ModelBundle("ensemble", classifier.model_version,
@@ -122,7 +122,7 @@ def _build(bundle: ModelBundle) -> Classifier:
         from sentiment.classify.ensemble import Ensemble
 
         return Ensemble([_build(m) for m in bundle.members])
-    from sentiment.classify.transformer import TransformerClassifier
+    from sentiment.classify.inference import TransformerClassifier
 
     settings = get_settings()  # the worker's own SENTIMENT_THREADS and SENTIMENT_INFER_BATCH_SIZE
     with tempfile.TemporaryDirectory(prefix="sentiment-model-") as tmp:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.classify.data import LabelFileError, json_objects
+from sentiment.classify.jsonl import LabelFileError, json_objects
 from sentiment.insight.ppi import Audit, PopulationMoments, ShareEstimate, ppi_shares
 from sentiment.settings import LABELS
 

@@ -5,7 +5,7 @@ from collections import Counter
 from typer.testing import CliRunner
 
 from sentiment.classify.audit import AuditFrameError, audit_state, draw_audit
-from sentiment.classify.trained import user_examples
+from sentiment.classify.lifecycle import user_examples
 from sentiment.cli import app
 from sentiment.store import connect
 from tests.classify.test_labels import _demo_db

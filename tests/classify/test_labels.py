@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from sentiment.classify import labels as user_labels
 from sentiment.cli import app
-from sentiment.classify.trained import user_examples
+from sentiment.classify.lifecycle import user_examples
 from sentiment.store import connect
 from tests.conftest import SEEDS
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sentiment.classify.data import bundled_examples
-from sentiment.classify.transformer import TransformerClassifier
+from sentiment.classify.examples import bundled_examples
+from sentiment.classify.inference import TransformerClassifier
 from sentiment.cli import app
 from sentiment.settings import LABELS
 from tests.conftest import SEEDS
@@ -111,7 +111,7 @@ def test_the_version_names_the_weights_and_the_model_travels_as_bytes(fast_model
 
     from sentiment.classify.ensemble import Ensemble
     from sentiment.classify.shipped import bundle_of, held_classifier
-    from sentiment.classify.transformer import ONNX_FILE, versioned, weights_digest
+    from sentiment.classify.inference import ONNX_FILE, versioned, weights_digest
 
     digest = weights_digest(fast_model.folder)
     assert fast_model.model_version == versioned(fast_model.card["model_version"], digest)

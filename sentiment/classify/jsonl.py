@@ -1,8 +1,11 @@
-"""``sentiment classify-file``: label a JSONL file of comments, no database involved.
+"""JSONL in and out: any JSONL file read line by line, and ``sentiment classify-file``'s contract.
 
-A stable contract for scripts and other tools: each input line has ``id``, ``text`` and an
-optional ``thread_title``; each output line has ``id``, ``label``, ``confidence``, ``scores``
-(the four probabilities by label) and ``model_version``, in input order.
+``json_objects`` reads labelled comments, shares files and classify-file inputs alike, naming
+each bad line. ``read_inputs`` and ``classify_jsonl`` are ``sentiment classify-file``, which labels
+a JSONL file of comments with no database involved, a stable contract for scripts and other
+tools: each input line has ``id``, ``text`` and an optional ``thread_title``; each output line
+has ``id``, ``label``, ``confidence``, ``scores`` (the four probabilities by label) and
+``model_version``, in input order.
 """
 
 from __future__ import annotations
@@ -10,13 +13,42 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentiment.classify.data import LabelFileError, json_objects
 from sentiment.classify.base import Classifier
 from sentiment.settings import LABELS
+
+
+class LabelFileError(ValueError):
+    """A JSONL file that cannot be read (missing, not UTF-8, a bad line); the message names the line."""
+
+
+def json_objects(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """``(line number, object, None)`` per non-blank line, or ``(number, None, reason)`` for a
+    line that is not a JSON object; a file that is missing, unreadable or not UTF-8 raises
+    ``LabelFileError`` (one line)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise LabelFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except FileNotFoundError:
+        raise LabelFileError(f"{path}: cannot read (no such file)") from None
+    except OSError as exc:  # a folder, no permission: one line, not a traceback
+        raise LabelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON ({exc.msg})"
+            continue
+        if isinstance(row, dict):
+            yield number, row, None
+        else:
+            yield number, None, "expected an object"
 
 
 class InputError(ValueError):

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from sentiment.classify.data import Example, bundled_examples
+from sentiment.classify.examples import Example, bundled_examples
 from sentiment.classify.presets import get_preset
-from sentiment.classify.train import ProgressFn, train
-from sentiment.classify.transformer import TransformerClassifier, is_trained
+from sentiment.classify.finetune import ProgressFn, train
+from sentiment.classify.inference import TransformerClassifier, is_trained
 from sentiment.settings import Settings
 
 # Weights come from installed packages only; never let transformers reach a hub.

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
+from sentiment.classify.jsonl import LabelFileError, json_objects
 from sentiment.settings import LABELS
 
 SPLITS = ("train", "dev")
@@ -35,40 +36,10 @@ class Example:
     """``train``, or ``audit``: a label that measures a model and never trains one."""
 
 
-class LabelFileError(ValueError):
-    """A labelled JSONL file that cannot be read; the message names the line."""
-
-
 def bundled_files() -> list[Path]:
     """The JSONL files shipped with the package, in a stable order."""
     folder = resources.files("sentiment.classify") / "data" / "authored"
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".jsonl"))
-
-
-def json_objects(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
-    """``(line number, object, None)`` per non-blank line, or ``(number, None, reason)`` for a
-    line that is not a JSON object; a file that is missing, unreadable or not UTF-8 raises
-    ``LabelFileError`` (one line)."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise LabelFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except FileNotFoundError:
-        raise LabelFileError(f"{path}: cannot read (no such file)") from None
-    except OSError as exc:  # a folder, no permission: one line, not a traceback
-        raise LabelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, f"not JSON ({exc.msg})"
-            continue
-        if isinstance(row, dict):
-            yield number, row, None
-        else:
-            yield number, None, "expected an object"
 
 
 def read_labelled_jsonl(path: Path, *, default_source: str = "user") -> list[Example]:

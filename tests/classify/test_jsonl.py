@@ -5,7 +5,7 @@ import json
 import pytest
 
 from sentiment.classify.baseline import RuleBaseline
-from sentiment.classify.files import InputError, classify_jsonl, read_inputs
+from sentiment.classify.jsonl import InputError, classify_jsonl, read_inputs
 
 
 def test_rows_are_read_in_order_with_optional_titles(tmp_path):

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.classify.data import Example, data_hash
+from sentiment.classify.examples import Example, data_hash
 from sentiment.classify.encoders import encoder_path
 from sentiment.classify.metrics import fit_temperature, score, softmax
 from sentiment.classify.presets import Preset
 from sentiment.classify.tokens import bucketed_batches, encode, pad
-from sentiment.classify.transformer import (CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries,
+from sentiment.classify.inference import (CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries,
                                             versioned, weights_digest)
 from sentiment.settings import LABELS
 

@@ -4,7 +4,7 @@ import json
 import re
 from collections import Counter
 
-from sentiment.classify.data import SPLITS, bundled_examples, data_hash, read_labelled_jsonl
+from sentiment.classify.examples import SPLITS, bundled_examples, data_hash, read_labelled_jsonl
 from sentiment.settings import LABELS
 from tests.conftest import SEEDS
 
