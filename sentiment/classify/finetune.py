@@ -14,25 +14,23 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from sentiment.classify.base import ProgressFn
 from sentiment.classify.examples import Example, data_hash
 from sentiment.classify.encoders import encoder_path
-from sentiment.classify.metrics import fit_temperature, score, softmax
+from sentiment.classify.inference import (CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries,
+                                          versioned, weights_digest)
+from sentiment.classify.metrics import Scores, fit_temperature, score, softmax
+from sentiment.classify.onnx_export import export_int8
 from sentiment.classify.presets import Preset
 from sentiment.classify.tokens import bucketed_batches, encode, pad
-from sentiment.classify.inference import (CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier, quiet_libraries,
-                                            versioned, weights_digest)
 from sentiment.settings import LABELS
-
-ProgressFn = Callable[[str, int, int], None]
-"""``(phase, done, total)``: phases are ``train``, ``evaluate`` and ``export``."""
-
 
 def model_version(preset: Preset, digest: str) -> str:
     """Name of the model a preset trains on data with hash ``digest``."""
@@ -151,29 +149,13 @@ class FineTuned:
     train_seconds: float
 
 
-def fine_tune(
-    preset: Preset,
-    train_examples: Sequence[Example],
-    *,
-    cache: Path,
-    threads: int,
-    teacher: dict[str, list[float]] | None = None,
-    on_progress: ProgressFn | None = None,
-) -> FineTuned:
-    """Fine-tune ``preset``'s encoder on ``train_examples`` (title-paired) and return the torch model.
+def _silent(phase: str, done: int, total: int) -> None:
+    """The ``ProgressFn`` used when the caller follows no progress."""
 
-    ``teacher`` maps example ids to another model's probabilities; with ``distill_weight`` > 0
-    those examples also learn to match them (knowledge distillation).
-    """
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-    quiet_libraries()
-    report = on_progress or (lambda phase, done, total: None)
-    started = time.perf_counter()
-    torch.set_num_threads(threads)
-    _seed_everything(preset.seed)
-    digest = data_hash(train_examples)
+def _base_model(preset: Preset, cache: Path, report: ProgressFn):
+    """The preset's pretrained encoder with a fresh 4-way head, and its tokenizer."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     base = encoder_path(preset.encoder, cache, report)
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -181,22 +163,33 @@ def fine_tune(
         base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)),
         label2id={label: i for i, label in enumerate(LABELS)},
     )
+    return model, tokenizer
 
-    ids = encode(tokenizer, [e.text for e in train_examples], [e.thread_title for e in train_examples],
-                 preset.max_length)
-    gold = np.array([LABELS.index(e.label) for e in train_examples])
-    soft = np.zeros((len(train_examples), len(LABELS)), dtype=np.float32)
-    has_soft = np.zeros(len(train_examples), dtype=bool)
+
+def _soft_targets(preset: Preset, examples: Sequence[Example],
+                  teacher: dict[str, list[float]] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The teacher's probabilities per example and which examples have them (none without
+    ``distill_weight``)."""
+    soft = np.zeros((len(examples), len(LABELS)), dtype=np.float32)
+    has_soft = np.zeros(len(examples), dtype=bool)
     if teacher and preset.distill_weight > 0:
-        for i, ex in enumerate(train_examples):
+        for i, ex in enumerate(examples):
             if ex.id in teacher:
                 soft[i] = teacher[ex.id]
                 has_soft[i] = True
+    return soft, has_soft
+
+
+def _fit(model, tokenizer, preset: Preset, ids: list[list[int]], gold: np.ndarray, soft: np.ndarray,
+         has_soft: np.ndarray, report: ProgressFn) -> list[float]:
+    """Train ``model`` for the preset's epochs (frozen layers' output cached); returns the losses."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
     ce = torch.nn.CrossEntropyLoss(
         weight=torch.tensor(_class_weights(gold), dtype=torch.float32) if preset.class_weights else None,
         label_smoothing=preset.label_smoothing, reduction="none",
     )
-
     prefix = _CachedPrefix(model, preset.freeze_layers) if preset.freeze_layers > 0 else None
     params = [p for p in model.parameters() if p.requires_grad]
     rng = np.random.default_rng(preset.seed)
@@ -242,8 +235,132 @@ def fine_tune(
         prefix.restore()
         del states
     model.eval()
+    return losses
+
+
+def fine_tune(
+    preset: Preset,
+    train_examples: Sequence[Example],
+    *,
+    cache: Path,
+    threads: int,
+    teacher: dict[str, list[float]] | None = None,
+    on_progress: ProgressFn | None = None,
+) -> FineTuned:
+    """Fine-tune ``preset``'s encoder on ``train_examples`` (title-paired) and return the torch model.
+
+    ``teacher`` maps example ids to another model's probabilities; with ``distill_weight`` > 0
+    those examples also learn to match them (knowledge distillation).
+    """
+    import torch
+
+    quiet_libraries()
+    report = on_progress or _silent
+    started = time.perf_counter()
+    torch.set_num_threads(threads)
+    _seed_everything(preset.seed)
+    digest = data_hash(train_examples)
+    model, tokenizer = _base_model(preset, cache, report)
+    ids = encode(tokenizer, [e.text for e in train_examples], [e.thread_title for e in train_examples],
+                 preset.max_length)
+    gold = np.array([LABELS.index(e.label) for e in train_examples])
+    soft, has_soft = _soft_targets(preset, train_examples, teacher)
+    losses = _fit(model, tokenizer, preset, ids, gold, soft, has_soft, report)
     return FineTuned(model, tokenizer, model_version(preset, digest), digest, int(has_soft.sum()),
                      float(np.mean(losses[-20:])) if losses else None, time.perf_counter() - started)
+
+
+@dataclass
+class Calibration:
+    """The fine-tuned model on the dev split: its logits, the temperature fitted to them, and its
+    scores before (``raw``) and after (``calibrated``) scaling (``None`` without dev examples)."""
+
+    logits: np.ndarray
+    gold: list[str]
+    temperature: float
+    raw: Scores | None
+    calibrated: Scores | None
+
+
+def calibrate(tuned: FineTuned, dev_examples: Sequence[Example], max_length: int) -> Calibration:
+    """Score ``tuned`` on the dev split and fit its temperature (1.0 without dev examples)."""
+    logits = torch_logits(tuned.model, tuned.tokenizer, dev_examples, max_length)
+    gold = [e.label for e in dev_examples]
+    if not dev_examples:
+        return Calibration(logits, gold, 1.0, None, None)
+    temperature = fit_temperature(logits, gold)
+    return Calibration(logits, gold, temperature, score(gold, softmax(logits)),
+                       score(gold, softmax(logits, temperature)))
+
+
+def export_weights(tuned: FineTuned, folder: Path) -> None:
+    """Write the torch weights and tokenizer (``hf/``) and the int8 ONNX file into ``folder``."""
+    tuned.model.save_pretrained(folder / HF_DIR)
+    tuned.tokenizer.save_pretrained(folder / HF_DIR)
+    export_int8(tuned.model, tuned.tokenizer, folder / ONNX_FILE)
+
+
+def model_card(preset: Preset, tuned: FineTuned, calibration: Calibration, train_examples: Sequence[Example],
+               dev_examples: Sequence[Example], *, weights: str, threads: int) -> dict:
+    """The model card of a run: recipe, data, dev scores, calibration, timing and versions;
+    ``weights`` is the int8 weights' digest."""
+    import torch
+    import transformers
+
+    calibrated, raw = calibration.calibrated, calibration.raw
+    return {
+        "model_version": tuned.version,
+        "weights_sha256": weights,
+        "stored_version": versioned(tuned.version, weights),
+        "preset": preset.name,
+        "encoder": preset.encoder,
+        "labels": list(LABELS),
+        "max_length": preset.max_length,
+        "uses_thread_title": True,
+        "temperature": calibration.temperature,
+        "data_hash": tuned.digest,
+        "n_train": len(train_examples),
+        "n_dev": len(dev_examples),
+        "dev_data": {
+            "what": "comments written by the project (not real forum comments) about events never "
+                    "trained on; real comments score lower: the README's figures on real comments "
+                    "come from benchmarks/classifier.py",
+            "sources": dict(Counter(e.source for e in dev_examples)),
+            "events": sorted({e.event for e in dev_examples if e.event}),
+        },
+        "train_label_counts": dict(Counter(e.label for e in train_examples)),
+        "train_sources": dict(Counter(e.source for e in train_examples)),
+        "n_events_train": len({e.event for e in train_examples if e.event}),
+        "n_distilled": tuned.n_distilled,
+        "hyperparameters": asdict(preset),
+        "final_train_loss": tuned.final_train_loss,
+        "train_seconds": round(tuned.train_seconds, 1),
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "threads": threads,
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
+                     "python": platform.python_version()},
+        "dev": calibrated.as_dict() if calibrated else None,
+        "ece_uncalibrated": raw.ece if raw else None,
+        "ece": calibrated.ece if calibrated else None,
+    }
+
+
+def int8_agreement(folder: Path, dev_examples: Sequence[Example], calibration: Calibration,
+                   threads: int) -> dict:
+    """How the int8 ONNX path in ``folder`` (the one inference runs) agrees with the torch
+    reference on the dev split, and its own dev scores; nothing without dev examples."""
+    if not dev_examples:
+        return {}
+    onnx = TransformerClassifier(folder, backend="onnx", threads=threads)
+    logits = onnx.logits([e.text for e in dev_examples], [e.thread_title for e in dev_examples])
+    return {"onnx_int8_agreement": float((logits.argmax(1) == calibration.logits.argmax(1)).mean()),
+            "dev_onnx_int8": score(calibration.gold, softmax(logits, calibration.temperature)).as_dict()}
+
+
+def write_card(folder: Path, card: dict) -> None:
+    """The model card in ``folder``: ``card.json`` for programs, ``README.md`` for people."""
+    (folder / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
+    (folder / "README.md").write_text(render_card(card), encoding="utf-8")
 
 
 def train(
@@ -257,22 +374,16 @@ def train(
     teacher: dict[str, list[float]] | None = None,
     on_progress: ProgressFn | None = None,
 ) -> dict:
-    """Train ``preset`` and write the model folder at ``target``; returns the model card."""
-    import torch
-    import transformers
+    """Train ``preset`` and write the model folder at ``target``; returns the model card.
 
-    report = on_progress or (lambda phase, done, total: None)
+    The phases: fine-tune, calibrate on dev, export the weights, write the card, check the int8
+    path against torch; all in a temporary folder renamed into place at the end.
+    """
+    report = on_progress or _silent
     tuned = fine_tune(preset, train_examples, cache=cache, threads=threads, teacher=teacher,
                       on_progress=on_progress)
-    model, tokenizer, version, digest = tuned.model, tuned.tokenizer, tuned.version, tuned.digest
-    train_seconds = tuned.train_seconds
-
     report("evaluate", 0, 1)
-    dev_logits = torch_logits(model, tokenizer, dev_examples, preset.max_length)
-    dev_gold = [e.label for e in dev_examples]
-    temperature = fit_temperature(dev_logits, dev_gold) if dev_examples else 1.0
-    raw = score(dev_gold, softmax(dev_logits)) if dev_examples else None
-    calibrated = score(dev_gold, softmax(dev_logits, temperature)) if dev_examples else None
+    calibration = calibrate(tuned, dev_examples, preset.max_length)
     report("evaluate", 1, 1)
 
     target = Path(target)
@@ -281,57 +392,13 @@ def train(
         work = Path(tmp) / "model"
         work.mkdir()
         report("export", 0, 2)
-        model.save_pretrained(work / HF_DIR)
-        tokenizer.save_pretrained(work / HF_DIR)
-        from sentiment.classify.onnx_export import export_int8
-
-        export_int8(model, tokenizer, work / ONNX_FILE)
+        export_weights(tuned, work)
         report("export", 1, 2)
-        weights = weights_digest(work)
-        card = {
-            "model_version": version,
-            "weights_sha256": weights,
-            "stored_version": versioned(version, weights),
-            "preset": preset.name,
-            "encoder": preset.encoder,
-            "labels": list(LABELS),
-            "max_length": preset.max_length,
-            "uses_thread_title": True,
-            "temperature": temperature,
-            "data_hash": digest,
-            "n_train": len(train_examples),
-            "n_dev": len(dev_examples),
-            "dev_data": {
-                "what": "comments written by the project (not real forum comments) about events never "
-                        "trained on; real comments score lower: the README's figures on real comments "
-                        "come from benchmarks/classifier.py",
-                "sources": dict(Counter(e.source for e in dev_examples)),
-                "events": sorted({e.event for e in dev_examples if e.event}),
-            },
-            "train_label_counts": dict(Counter(e.label for e in train_examples)),
-            "train_sources": dict(Counter(e.source for e in train_examples)),
-            "n_events_train": len({e.event for e in train_examples if e.event}),
-            "n_distilled": tuned.n_distilled,
-            "hyperparameters": asdict(preset),
-            "final_train_loss": tuned.final_train_loss,
-            "train_seconds": round(train_seconds, 1),
-            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "threads": threads,
-            "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
-                         "python": platform.python_version()},
-            "dev": calibrated.as_dict() if calibrated else None,
-            "ece_uncalibrated": raw.ece if raw else None,
-            "ece": calibrated.ece if calibrated else None,
-        }
-        # The int8 path must agree with the torch reference; measured on the dev split.
-        (work / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
-        if dev_examples:
-            onnx = TransformerClassifier(work, backend="onnx", threads=threads)
-            onnx_logits = onnx.logits([e.text for e in dev_examples], [e.thread_title for e in dev_examples])
-            card["onnx_int8_agreement"] = float((onnx_logits.argmax(1) == dev_logits.argmax(1)).mean())
-            card["dev_onnx_int8"] = score(dev_gold, softmax(onnx_logits, temperature)).as_dict()
-        (work / CARD_FILE).write_text(json.dumps(card, indent=2), encoding="utf-8")
-        (work / "README.md").write_text(render_card(card), encoding="utf-8")
+        card = model_card(preset, tuned, calibration, train_examples, dev_examples,
+                          weights=weights_digest(work), threads=threads)
+        write_card(work, card)  # the int8 check loads the folder, card included
+        card.update(int8_agreement(work, dev_examples, calibration, threads))
+        write_card(work, card)
         report("export", 2, 2)
         if target.exists():
             shutil.rmtree(target)

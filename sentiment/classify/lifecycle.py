@@ -16,10 +16,11 @@ from pathlib import Path
 
 import duckdb
 
+from sentiment.classify.base import ProgressFn
 from sentiment.classify.examples import Example, bundled_examples
-from sentiment.classify.presets import get_preset
-from sentiment.classify.finetune import ProgressFn, train
+from sentiment.classify.finetune import train
 from sentiment.classify.inference import TransformerClassifier, is_trained
+from sentiment.classify.presets import get_preset
 from sentiment.settings import Settings
 
 # Weights come from installed packages only; never let transformers reach a hub.

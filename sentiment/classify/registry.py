@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sentiment.classify.base import Classifier
+from sentiment.classify.base import Classifier, ProgressFn
 from sentiment.classify.baseline import RuleBaseline
 from sentiment.classify.ensemble import Ensemble
-from sentiment.classify.lifecycle import load_preset, model_dir
 from sentiment.classify.inference import is_trained
+from sentiment.classify.lifecycle import load_preset, model_dir
 from sentiment.settings import Settings
 
-ProgressFn = Callable[[str, int, int], None]
-"""``(phase, done, total)`` of a preset's training on first use."""
 Loader = Callable[[Settings | None, ProgressFn | None], Classifier]
 """Builds a registered classifier from the caller's settings (``None`` is enough for ``baseline``)."""
 
