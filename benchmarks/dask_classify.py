@@ -120,7 +120,7 @@ def main() -> None:
         with ExitStack() as stack:
             for n in (1, 2):
                 started = time.perf_counter()
-                clients[n] = stack.enter_context(dask_client("local", n))
+                clients[n] = stack.enter_context(dask_client("local", settings, n))
                 startup[n] = time.perf_counter() - started
             configs = ["in process"] + [f"Dask, {n} worker{'s' if n > 1 else ''}" for n in (1, 2)]
             for r in range(args.repeats):

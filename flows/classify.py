@@ -176,7 +176,7 @@ def classify_dask(
     model = model or settings.classifier
     require_trained(model)
     classifier = cached_classifier(model)
-    with dask_client(address or settings.dask_address or "local", n_workers) as client:
+    with dask_client(address or settings.dask_address or "local", settings, n_workers) as client:
         return _label_pending(db, model, batch_size, task_batches or 1,
                               lambda groups: submit_groups(client, ship(client, classifier),
                                                            classifier.model_version, groups))

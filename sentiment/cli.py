@@ -155,7 +155,7 @@ def _classify(settings: Settings, con, classifier_name: str, dask: str | None = 
     from sentiment.classify.run import classify_pending, count_pending
 
     started = time.perf_counter()
-    with _dask_cluster(dask) as client:  # checked before a model is loaded (or trained)
+    with _dask_cluster(dask, settings) as client:  # checked before a model is loaded (or trained)
         classifier = _load_classifier(classifier_name, settings)
         pending = count_pending(con, classifier.model_version)
         runner = None
@@ -174,7 +174,7 @@ def _classify(settings: Settings, con, classifier_name: str, dask: str | None = 
 
 
 @contextmanager
-def _dask_cluster(dask: str | None):
+def _dask_cluster(dask: str | None, settings: Settings):
     """A checked client of the Dask cluster ``dask`` names (None: work in this process). A cluster
     that cannot take the work is one line, exit 2, before any run starts; a worker that refuses a
     batch fails the run (exit 1), keeping the batches stored before it."""
@@ -187,7 +187,7 @@ def _dask_cluster(dask: str | None):
 
     with ExitStack() as stack:
         try:
-            client = stack.enter_context(dask_client(dask))
+            client = stack.enter_context(dask_client(dask, settings))
         except ClusterError as exc:
             console.print(f"classify: {exc}", style="red", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None

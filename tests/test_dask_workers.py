@@ -141,8 +141,8 @@ def test_a_worker_given_other_weights_refuses_the_batches(cluster, fast_model):
     import onnx
     from onnx import numpy_helper
 
-    from sentiment.classify.shipped import Batches, ModelBundle, WrongModel, bundle_of, classify_batches
     from sentiment.classify.inference import ONNX_FILE
+    from sentiment.classify.shipped import Batches, ModelBundle, WrongModel, bundle_of, classify_batches
 
     address, _, _ = cluster
     bundle = bundle_of(fast_model)

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from sentiment.classify.base import Classifier
 from sentiment.classify.shipped import Batch, Batches, bundle_of, classify_batches, worker_facts
-from sentiment.settings import get_settings
+from sentiment.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +38,21 @@ def _installed() -> str:
     return importlib.metadata.version(DISTRIBUTION)
 
 
-def local_worker_threads(n_workers: int) -> int:
-    """Inference threads per ``LocalCluster`` worker process: ``SENTIMENT_DASK_WORKER_THREADS``,
-    else this machine's cores shared out (one each on 2 cores with 2 workers)."""
-    return get_settings().dask_worker_threads or max(1, (os.cpu_count() or 1) // n_workers)
+def local_worker_threads(n_workers: int, configured: int = 0) -> int:
+    """Inference threads per ``LocalCluster`` worker process: ``configured``
+    (``SENTIMENT_DASK_WORKER_THREADS``), else this machine's cores shared out (one each on 2 cores
+    with 2 workers)."""
+    return configured or max(1, (os.cpu_count() or 1) // n_workers)
 
 
-def check_workers(client, address: str) -> int:
-    """Wait for workers (``SENTIMENT_DASK_WAIT`` seconds) and check that the scheduler and each
-    worker have this package, in this version; returns the number of workers."""
-    settings = get_settings()
+def check_workers(client, address: str, wait: float) -> int:
+    """Wait for workers (``wait`` seconds: ``SENTIMENT_DASK_WAIT``) and check that the scheduler
+    and each worker have this package, in this version; returns the number of workers."""
     ours = importlib.metadata.version(DISTRIBUTION)
     try:
-        client.wait_for_workers(1, timeout=settings.dask_wait)
+        client.wait_for_workers(1, timeout=wait)
     except Exception:
-        raise ClusterError(f"no Dask worker joined the scheduler at {address} within {settings.dask_wait:g} s: "
+        raise ClusterError(f"no Dask worker joined the scheduler at {address} within {wait:g} s: "
                            f"start one with `dask worker {address} --nthreads 1` on each machine") from None
     where = {f"the scheduler at {address}": _scheduler_version(client)}
     where.update({f"the worker {w}": v for w, v in client.run(_installed, on_error="return").items()})
@@ -94,20 +94,20 @@ def _scheduler_version(client) -> str | BaseException:
 
 
 @contextmanager
-def dask_client(target: str, n_workers: int | None = None) -> Iterator:
+def dask_client(target: str, settings: Settings, n_workers: int | None = None) -> Iterator:
     """A checked ``distributed.Client``: ``target`` is a scheduler address (``tcp://host:8786``) or
     ``local`` for a ``LocalCluster`` of ``n_workers`` processes (default ``SENTIMENT_DASK_WORKERS``),
-    one task at a time each, started for this run and closed after it."""
+    one task at a time each, started for this run and closed after it. ``settings`` gives the
+    wait for workers and the ``LocalCluster``'s size and threads."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ClusterError(f"Dask is not installed: `pip install '{DISTRIBUTION}[dask]'`") from None
-    settings = get_settings()
     cluster = None
     if target == "local":
         n = n_workers or settings.dask_workers
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               env={"SENTIMENT_THREADS": str(local_worker_threads(n))})
+                               env={"SENTIMENT_THREADS": str(local_worker_threads(n, settings.dask_worker_threads))})
         client = Client(cluster)
     else:
         try:
@@ -116,7 +116,7 @@ def dask_client(target: str, n_workers: int | None = None) -> Iterator:
             raise ClusterError(f"no Dask scheduler answers at {target} ({type(exc).__name__}): start one with "
                                "`dask scheduler` there, or use --dask local") from None
     try:
-        check_workers(client, cluster.scheduler_address if cluster else target)
+        check_workers(client, cluster.scheduler_address if cluster else target, settings.dask_wait)
         yield client
     finally:
         client.close()

@@ -5,12 +5,15 @@ what inference reads into a ``ModelBundle``: each trained member's model card, i
 and tokenizer files. A worker unpacks a bundle into a temporary folder, builds the same
 classifier from it (once per process and model) and labels batches with it. Nothing here imports
 Prefect or Dask: a worker needs only this package, and never reads its own models folder, so a
-worker with an empty one labels exactly as the process that shipped the model.
+worker with an empty one labels exactly as the process that shipped the model. What it does read
+is its own threads and batch size, through ``worker_settings``, at its two entry points
+(``classify_batches``, ``worker_facts``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 from collections import OrderedDict
@@ -19,8 +22,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
+import sentiment
 from sentiment.classify.base import Classifier
-from sentiment.settings import LABELS
+from sentiment.classify.baseline import RuleBaseline
+from sentiment.classify.ensemble import Ensemble
+from sentiment.classify.inference import CARD_FILE, HF_DIR, ONNX_FILE, TransformerClassifier
+from sentiment.settings import LABELS, Settings, get_settings
 from sentiment.store.clock import utcnow
 
 Batch = list[tuple[str, str, str | None]]
@@ -86,8 +93,6 @@ class ModelBundle:
 def _folder_files(folder: Path, backend: str) -> dict[str, bytes]:
     """The files inference reads: the card, the int8 ONNX weights and ``hf/`` (the tokenizer;
     with the torch backend also its weights)."""
-    from sentiment.classify.inference import CARD_FILE, HF_DIR, ONNX_FILE
-
     paths = [folder / CARD_FILE, folder / ONNX_FILE]
     paths += sorted(p for p in (folder / HF_DIR).rglob("*") if p.is_file()
                     and (backend == "torch" or not p.name.endswith(_WEIGHT_SUFFIXES)))
@@ -96,10 +101,6 @@ def _folder_files(folder: Path, backend: str) -> dict[str, bytes]:
 
 def bundle_of(classifier: Classifier) -> ModelBundle:
     """Pack a loaded classifier (a trained preset, an ensemble of them, or the rule baseline)."""
-    from sentiment.classify.baseline import RuleBaseline
-    from sentiment.classify.ensemble import Ensemble
-    from sentiment.classify.inference import TransformerClassifier
-
     if isinstance(classifier, Ensemble):
         return ModelBundle("ensemble", classifier.model_version,
                            members=tuple(bundle_of(m) for m in classifier.members))
@@ -111,20 +112,12 @@ def bundle_of(classifier: Classifier) -> ModelBundle:
     raise TypeError(f"cannot ship a {type(classifier).__name__} to Dask workers")
 
 
-def _build(bundle: ModelBundle) -> Classifier:
-    from sentiment.settings import get_settings
-
+def _build(bundle: ModelBundle, settings: Settings) -> Classifier:
+    """The classifier ``bundle`` packs, run with ``settings``' threads and batch size."""
     if bundle.kind == "baseline":
-        from sentiment.classify.baseline import RuleBaseline
-
         return RuleBaseline()
     if bundle.kind == "ensemble":
-        from sentiment.classify.ensemble import Ensemble
-
-        return Ensemble([_build(m) for m in bundle.members])
-    from sentiment.classify.inference import TransformerClassifier
-
-    settings = get_settings()  # the worker's own SENTIMENT_THREADS and SENTIMENT_INFER_BATCH_SIZE
+        return Ensemble([_build(m, settings) for m in bundle.members])
     with tempfile.TemporaryDirectory(prefix="sentiment-model-") as tmp:
         for rel, data in bundle.files.items():
             target = Path(tmp, rel)
@@ -150,26 +143,33 @@ _HOLD = 2
 """Models a worker process keeps loaded (two flows with different models may share a cluster)."""
 
 
-def held_classifier(bundle: ModelBundle) -> Classifier:
+def held_classifier(bundle: ModelBundle, settings: Settings) -> Classifier:
     """The classifier ``bundle``'s bytes make, built once per worker process (keyed by the bytes,
-    not by the name a bundle claims)."""
+    not by the name a bundle claims) with ``settings``' threads and batch size."""
     key = _content_key(bundle)
     with _LOCK:
         if key not in _HELD:
-            _HELD[key] = _build(bundle)
+            _HELD[key] = _build(bundle, settings)
             while len(_HELD) > _HOLD:
                 _HELD.popitem(last=False)
         _HELD.move_to_end(key)
         return _HELD[key]
 
 
-def classify_batches(bundle: ModelBundle, model_version: str, batches: Batches) -> list[pa.Table]:
-    """The Dask task: stances for consecutive batches, one ``stances`` table per batch, from the
-    model ``bundle`` holds; no database access. Refuses (``WrongModel``) when the weights this
-    worker holds make another ``model_version`` than the one the batches ask for, so no stance is
-    ever stored under a version that did not produce it."""
+def worker_settings() -> Settings:
+    """The settings of the Dask worker process this runs in (its own ``SENTIMENT_THREADS`` and
+    ``SENTIMENT_INFER_BATCH_SIZE``, not the shipping process's). Dask calls ``classify_batches``
+    and ``worker_facts`` in a worker process that has no entry point of ours to pass settings in,
+    so this is the one place in the library that reads them itself."""
+    return get_settings()
 
-    classifier = held_classifier(bundle)
+
+def classify_batches(bundle: ModelBundle, model_version: str, batches: Batches) -> list[pa.Table]:
+    """The Dask task (a worker's entry point): stances for consecutive batches, one ``stances``
+    table per batch, from the model ``bundle`` holds; no database access. Refuses (``WrongModel``)
+    when the weights this worker holds make another ``model_version`` than the one the batches ask
+    for, so no stance is ever stored under a version that did not produce it."""
+    classifier = held_classifier(bundle, worker_settings())
     if classifier.model_version != model_version:
         raise WrongModel(f"this worker holds {classifier.model_version}, the batches ask for {model_version}: "
                          "refusing to label them with other weights")
@@ -178,11 +178,7 @@ def classify_batches(bundle: ModelBundle, model_version: str, batches: Batches) 
 
 
 def worker_facts() -> dict:
-    """What a worker process brings: package version, inference threads, CPU cores (checked
-    by the process that ships work before it sends any)."""
-    import os
-
-    import sentiment
-    from sentiment.settings import get_settings
-
-    return {"version": sentiment.__version__, "threads": get_settings().threads, "cpus": os.cpu_count() or 1}
+    """What a worker process brings (run there by ``client.run``, a worker's entry point): package
+    version, inference threads, CPU cores (checked by the process that ships work before it sends
+    any)."""
+    return {"version": sentiment.__version__, "threads": worker_settings().threads, "cpus": os.cpu_count() or 1}

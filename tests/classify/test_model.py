@@ -110,8 +110,9 @@ def test_the_version_names_the_weights_and_the_model_travels_as_bytes(fast_model
     import re
 
     from sentiment.classify.ensemble import Ensemble
-    from sentiment.classify.shipped import bundle_of, held_classifier
     from sentiment.classify.inference import ONNX_FILE, versioned, weights_digest
+    from sentiment.classify.shipped import bundle_of, held_classifier
+    from sentiment.settings import Settings
 
     digest = weights_digest(fast_model.folder)
     assert fast_model.model_version == versioned(fast_model.card["model_version"], digest)
@@ -124,7 +125,7 @@ def test_the_version_names_the_weights_and_the_model_travels_as_bytes(fast_model
     files = bundle.members[0].files
     assert ONNX_FILE in files and "card.json" in files and any(f.startswith("hf/tokenizer") for f in files)
     assert not any(f.endswith((".safetensors", ".bin")) for f in files)
-    rebuilt = held_classifier(bundle)
+    rebuilt = held_classifier(bundle, Settings())
     assert rebuilt.model_version == ensemble.model_version
     dev = bundled_examples("dev")[:40]
     texts, titles = [e.text for e in dev], [e.thread_title for e in dev]

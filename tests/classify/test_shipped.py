@@ -13,6 +13,7 @@ from sentiment.classify.baseline import RuleBaseline
 from sentiment.classify.cluster import ClusterError, check_workers, dask_client
 from sentiment.classify.shipped import Batches, WrongModel, bundle_of, classify_batches, held_classifier
 from sentiment.cli import app
+from sentiment.settings import Settings
 from tests.conftest import SEEDS, free_port
 
 BATCH = [("d1", "This will kill the open models, I am worried.", "Lead leaves"), ("d2", "Great news!", None)]
@@ -23,7 +24,7 @@ def test_the_baseline_travels_and_labels_as_in_process():
     (table,) = classify_batches(bundle, "baseline-rules-1", Batches([BATCH]))
     assert table.column("model_version").to_pylist() == ["baseline-rules-1"] * 2
     assert table.column("label").to_pylist() == [p.label for p in RuleBaseline().predict([t for _, t, _ in BATCH])]
-    assert held_classifier(bundle) is held_classifier(bundle)  # built once per process
+    assert held_classifier(bundle, Settings()) is held_classifier(bundle, Settings())  # built once per process
 
 
 def test_a_batch_asking_for_another_model_is_refused():
@@ -75,20 +76,16 @@ OURS = importlib.metadata.version("community-stance")
     (_Client(ModuleNotFoundError("sentiment"), {"tcp://w1": OURS}),
      "the scheduler at tcp://h:8786 does not have community-stance (ModuleNotFoundError)"),
 ])
-def test_workers_are_checked_before_any_work_with_one_line_errors(client, message, monkeypatch):
-    monkeypatch.setenv("SENTIMENT_DASK_WAIT", "0.1")
-    from sentiment.settings import get_settings
-
-    get_settings.cache_clear()
+def test_workers_are_checked_before_any_work_with_one_line_errors(client, message):
     with pytest.raises(ClusterError) as caught:
-        check_workers(client, "tcp://h:8786")
+        check_workers(client, "tcp://h:8786", wait=0.1)
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_good_workers_are_counted_and_oversubscribed_cores_named(caplog):
-    assert check_workers(_Client(OURS, {"tcp://w1": OURS, "tcp://w2": OURS}), "tcp://h:8786") == 2
+    assert check_workers(_Client(OURS, {"tcp://w1": OURS, "tcp://w2": OURS}), "tcp://h:8786", wait=0.1) == 2
     assert not caplog.records
-    check_workers(_Client(OURS, {"tcp://w1": OURS, "tcp://w2": OURS}, threads=2, nthreads=2), "tcp://h:8786")
+    check_workers(_Client(OURS, {"tcp://w1": OURS, "tcp://w2": OURS}, threads=2, nthreads=2), "tcp://h:8786", wait=0.1)
     (record,) = caplog.records
     assert record.getMessage() == (
         "Dask workers on 10.0.0.5 run 8 inference threads on 2 cores (2 worker processes; task threads "
@@ -103,7 +100,7 @@ def test_no_scheduler_is_one_line_exit_2_and_no_run(tmp_path, monkeypatch):
     get_settings.cache_clear()
     address = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(ClusterError, match="no Dask scheduler answers at"):
-        with dask_client(address):
+        with dask_client(address, get_settings()):
             pass
     db = tmp_path / "x.duckdb"
     runner = CliRunner()
