@@ -27,8 +27,6 @@ from sentiment.settings import Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-TEACHER_FILE = "teacher.jsonl"
-
 
 def model_dir(settings: Settings, preset: str) -> Path:
     """Where preset ``preset`` is (or will be) trained."""

@@ -32,7 +32,7 @@ from sentiment.insight.quantify import Moments, diff_interval, estimate_mix
 from sentiment.insight.quotes import embed_texts, mmr
 from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
 from sentiment.insight.spikes import SpikeRule, find_spikes
-from sentiment.insight.stats import Z95, share_shift, wilson  # noqa: F401  (wilson is re-exported)
+from sentiment.insight.stats import share_shift, wilson  # noqa: F401  (wilson is re-exported)
 from sentiment.store import track_run
 from sentiment.store.clock import utcnow
 from sentiment.store.writes import ACTIVE_MODEL_KEY, get_meta, transaction

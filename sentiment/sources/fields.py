@@ -16,8 +16,9 @@ from typing import Any
 from sentiment.sources import ParseError
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Unix seconds a TIMESTAMP column and Python's datetime both hold: 1970-01-01 up to 9999-12-31.
-_MAX_EPOCH = 253402300800.0
+MAX_EPOCH = 253402300800
+"""Unix seconds a TIMESTAMP column and Python's datetime both hold: 1970-01-01 up to 9999-12-31
+(exclusive); the dump importer's SQL path sends later, negative or NaN times here."""
 
 
 class BadRecord(ParseError):
@@ -67,7 +68,7 @@ def unix_time(record: dict, name: str) -> datetime | None:
         seconds = float(value)
     except (ValueError, OverflowError):
         raise BadRecord(f"{name} is not a Unix time") from None
-    if not (math.isfinite(seconds) and 0 <= seconds < _MAX_EPOCH):
+    if not (math.isfinite(seconds) and 0 <= seconds < MAX_EPOCH):
         raise BadRecord(f"{name} is outside 1970..9999")
     return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from sentiment.records import MAX_EXAMPLES, note_example
 from sentiment.sources.dump import parse_line
-from sentiment.sources.fields import BadRecord
+from sentiment.sources.fields import MAX_EPOCH, BadRecord
 from sentiment.store.clock import utcnow
 from sentiment.store.writes import UpsertResult, documents_table, merge_incoming, transaction
 
@@ -44,7 +44,6 @@ _ODD_TYPES = (r'"(?:id|name|link_id|parent_id|author|body|title|selftext|subredd
               r'\s*:\s*[^"\sn]|"created_utc"\s*:\s*[^-0-9n\s"]')
 _TIME_STRING = r'"created_utc"\s*:\s*"'
 _DECIMAL_TIME_STRING = r'"created_utc"\s*:\s*"[0-9]+(?:\.[0-9]+)?"'
-_MAX_EPOCH = 253402300800  # 9999-12-31: later (or negative, or NaN) times go to the Python parser
 _FIELDS = ("id", "name", "link_id", "parent_id", "author", "body", "title", "selftext",
            "created_utc", "subreddit", "permalink", "url")
 
@@ -169,7 +168,7 @@ class DumpImporter:
                 SELECT line_no, line, {fields}, r.created_utc AS created,
                        regexp_full_match(coalesce(r.body, r.selftext, ''), ?)
                        AND regexp_full_match(coalesce(r.title, ''), ?)
-                       AND (r.created_utc IS NULL OR (r.created_utc >= 0 AND r.created_utc < {_MAX_EPOCH}))
+                       AND (r.created_utc IS NULL OR (r.created_utc >= 0 AND r.created_utc < {MAX_EPOCH}))
                        AND NOT regexp_matches(line, ?)
                        AND (NOT regexp_matches(line, ?) OR regexp_matches(line, ?)) AS simple
                 FROM (SELECT line_no, line, try(json_transform(line, ?)) AS r FROM _lines WHERE line IS NOT NULL)
