@@ -20,12 +20,12 @@ import duckdb
 import yaml
 
 from sentiment.events import is_events_body, parse_events
-from sentiment.records import Parsed, merge_examples
+from sentiment.records import Parsed
+from sentiment.skips import DUPLICATE, HasSkips, Skips
 from sentiment.sources import ParseError, SnapshotFolder, hn, reddit, web
 from sentiment.store import RunStats, track_run, upsert_documents, upsert_events
 from sentiment.store.collect_state import clear_failure, pending_failures, record_failure
 from sentiment.store.runs import outcome
-from sentiment.store.runs import DUPLICATE
 from sentiment.store.writes import UpsertResult
 
 FAILURE_SOURCE = "files"
@@ -37,17 +37,16 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class IngestReport:
+class IngestReport(HasSkips):
     """What an ingest run did, for the CLI summary (the same counts land in ``runs``)."""
 
     run_id: str = ""
     files: int = 0
     documents: UpsertResult = field(default_factory=UpsertResult)
     events: UpsertResult = field(default_factory=UpsertResult)
-    skipped: dict[str, int] = field(default_factory=dict)
+    skips: Skips = field(default_factory=Skips)
+    """What was skipped and why; examples are doc ids, or the file that could not be read."""
     failed_files: dict[str, str] = field(default_factory=dict)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-    """The first few skipped items per reason: doc ids, or the file that could not be read."""
     files_read: int = 0
     """Files parsed and stored (the units of work the outcome rule counts)."""
 
@@ -163,8 +162,7 @@ def ingest_paths(
                 stats.skip(f"unreadable file: {reason}", item=str(path))
                 record_failure(con, FAILURE_SOURCE, str(path.resolve()), reason)
             else:
-                stats.skipped.update(parsed.skipped)
-                merge_examples(stats.examples, parsed.examples)
+                stats.skips.merge(parsed.skips)
                 docs = upsert_documents(con, parsed.documents, author_key=author_key)
                 events = upsert_events(con, parsed.events)
                 clear_failure(con, FAILURE_SOURCE, str(path.resolve()))
@@ -185,7 +183,6 @@ def ingest_paths(
         stats.notes["files"] = report.files
         if report.failed_files:
             stats.notes["failed_files"] = report.failed_files
-        report.skipped = dict(stats.skipped)
-        report.examples = stats.examples
+        report.skips = stats.skips
         stats.status = report.status
     return report

@@ -17,22 +17,23 @@ from typing import Any, Generic, TypeVar
 
 import duckdb
 
-from sentiment.records import Parsed, merge_examples, note_example
+from sentiment.records import Parsed
 from sentiment.redact import redact, redact_url
 from sentiment.settings import Settings
+from sentiment.skips import DUPLICATE, HasSkips, Skips
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed
 from sentiment.store import upsert_documents
 from sentiment.store.collect_state import RetryPolicy, clear_failure, get_watermark, record_failure, set_watermark
 from sentiment.store.clock import utcnow
-from sentiment.store.runs import DUPLICATE, outcome
+from sentiment.store.runs import outcome
 from sentiment.store.writes import UpsertResult
 
 Progress = Callable[[int, "int | None"], None]
 
 
 @dataclass
-class CollectReport:
+class CollectReport(HasSkips):
     """What one collect run did (the same counts land in its ``runs`` row)."""
 
     source: str
@@ -40,12 +41,11 @@ class CollectReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skips: Skips = field(default_factory=Skips)
+    """What was skipped and why, with the first few items per reason (doc ids, URLs, ``FILE:LINE``)."""
     failed: list[str] = field(default_factory=list)
     succeeded: int = 0
     """Units of work done: threads, stories, pages, feeds, files, listings and searches read."""
-    examples: dict[str, list[str]] = field(default_factory=dict)
-    """The first few skipped items per reason (doc ids, URLs, ``FILE:LINE``)."""
     events: Counter[str] = field(default_factory=Counter)
     """Events files are counted on their own (``in``, ``new``, ``updated``): the other counts
     are documents, so new + updated + unchanged + duplicates is what was fetched."""
@@ -62,7 +62,7 @@ class CollectReport:
         self.updated += result.n_updated
         self.unchanged += result.n_unchanged
         if result.n_duplicate:
-            self.skipped[DUPLICATE] += result.n_duplicate
+            self.skips.add(DUPLICATE, count=result.n_duplicate)
 
 
 @dataclass
@@ -82,8 +82,7 @@ class Context:
 
     def store(self, parsed: Parsed) -> None:
         """Store parsed documents (one transaction) and count them and their skips."""
-        self.report.skipped.update(parsed.skipped)
-        merge_examples(self.report.examples, parsed.examples)
+        self.report.skips.merge(parsed.skips)
         self.report.add(upsert_documents(self.con, parsed.documents, author_key=self.author_key))
 
     def done(self, n: int = 1) -> None:
@@ -103,8 +102,7 @@ class Context:
         record_failure(self.con, source, item, reason, permanent=permanent, policy=policy, context=context,
                        now=self.now())
         self.report.failed.append(redact_url(shown or item))
-        self.report.skipped[f"{what} not {verb}: {redact(reason)}"] += 1
-        note_example(self.report.examples, f"{what} not {verb}: {redact(reason)}", redact_url(shown or item))
+        self.report.skips.add(f"{what} not {verb}: {redact(reason)}", redact_url(shown or item))
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:

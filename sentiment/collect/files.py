@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sentiment.collect.base import Collector, Context, Params, option
-from sentiment.records import merge_examples
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,7 @@ def collect_files(ctx: Context, params: FilesParams) -> None:
     ctx.report.events.update({"in": report.events.n_in, "new": report.events.n_new,
                               "updated": report.events.n_updated})
     ctx.report.unchanged += d.n_unchanged
-    ctx.report.skipped.update(report.skipped)
-    merge_examples(ctx.report.examples, report.examples)
+    ctx.report.skips.merge(report.skips)
     ctx.report.failed.extend(report.failed_files)
     ctx.report.succeeded += report.files_read
 

@@ -62,7 +62,7 @@ def collect_reddit(ctx: Context, params: RedditParams) -> None:
             for post_id, created in client.listing(subreddit, query, limit):
                 if created is not None:
                     if watermark is not None and created <= watermark:
-                        ctx.report.skipped["older than the last run's watermark (listing stopped)"] += 1
+                        ctx.report.skips.add("older than the last run's watermark (listing stopped)")
                         break
                     if since is not None and created < since:
                         break
