@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
@@ -138,10 +138,24 @@ def fetch_each(ctx: Context, source: str, ids: list[str], fetch: Callable[[str],
         ctx.progress(n, len(ids))
 
 
+def widest_since(a: date | datetime | str | None, b: date | datetime | str | None) -> str | None:
+    """The earlier of two ``since`` options of one scope (none beats any date), as text: when a
+    run repeats a failed run's scope, it reads the frame both asked for."""
+    since_a, since_b = as_datetime(a), as_datetime(b)
+    return None if since_a is None or since_b is None else str(min(since_a, since_b))
+
+
+Found = Iterator[tuple[str, "datetime | None"]]
+"""What one scope yields: ``(id, created)`` of each item to take (created None: no time)."""
+
+
 class Watermarks:
     """The incremental cursor of one source, per scope (a listing, a search), after dlt's
     ``incremental``: the newest creation time seen in this run becomes the next run's start,
-    saved only for scopes read to the end (a scope that failed keeps its old watermark)."""
+    saved only for scopes read to the end (a scope that failed keeps its old watermark).
+
+    A collector reads each scope with :meth:`scan`, fetches what it found, then calls :meth:`save`.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
         self.con, self.source = con, source
@@ -156,24 +170,29 @@ class Watermarks:
         if created is not None:
             self.newest[scope] = max(self.newest[scope], created) if scope in self.newest else created
 
-    def drop(self, scope: str) -> None:
-        """``scope`` failed: the next run starts where the last complete one did."""
-        self.newest.pop(scope, None)
-
-    def failed(self, ctx: Context, scope: str, item: str, earlier: set[str], reason: str, what: str,
-               shown: str) -> None:
-        """``scope`` could not be read to the end: its watermark stays, and one failure row (``item``,
-        this run's options) replaces the ``earlier`` runs' rows for it."""
-        self.drop(scope)
-        for old in earlier - {item}:
-            clear_failure(ctx.con, self.source, old)
-        ctx.fail(self.source, item, reason, what, shown=shown)
-
-    def read(self, ctx: Context, earlier: set[str]) -> None:
-        """A scope was read to the end: count it, and clear the ``earlier`` runs' failures of it."""
-        ctx.done()
-        for old in earlier:
-            clear_failure(ctx.con, self.source, old)
+    def scan(self, ctx: Context, scope: str, read: Callable[[datetime | None], Found], *, item: str,
+             earlier: set[str], what: str, shown: str,
+             errors: tuple[type[Exception], ...] = (FetchFailed,)) -> list[str]:
+        """The ids ``read(last)`` yields for ``scope`` from its watermark ``last`` on, each
+        item's time seen. Read to the end, the scope is a unit of work done and the ``earlier``
+        runs' failures of it are cleared; when ``read`` raises one of ``errors``, the ids found
+        before are kept, the watermark stays, and one failure row (``item``: this run's options)
+        replaces the earlier ones, so the next run reads the scope again."""
+        found: list[str] = []
+        try:
+            for found_id, created in read(self.last(scope)):
+                self.see(scope, created)
+                found.append(found_id)
+        except errors as exc:
+            self.newest.pop(scope, None)
+            for old in earlier - {item}:
+                clear_failure(ctx.con, self.source, old)
+            ctx.fail(self.source, item, str(getattr(exc, "reason", exc)), what, shown=shown)
+        else:
+            ctx.done()
+            for old in earlier:
+                clear_failure(ctx.con, self.source, old)
+        return found
 
     def save(self) -> None:
         """Store the newest time of every scope read to the end."""
