@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
@@ -145,7 +145,7 @@ def widest_since(a: date | datetime | str | None, b: date | datetime | str | Non
     return None if since_a is None or since_b is None else str(min(since_a, since_b))
 
 
-Found = Iterator[tuple[str, "datetime | None"]]
+Found = Iterable[tuple[str, datetime | None]]
 """What one scope yields: ``(id, created)`` of each item to take (created None: no time)."""
 
 
