@@ -36,7 +36,7 @@ os.environ.setdefault("SENTIMENT_AUTHOR_KEY", "benchmark-key")
 
 from sentiment.collect import run_source  # noqa: E402
 from sentiment.settings import get_settings  # noqa: E402
-from sentiment.ingest import ingest_paths  # noqa: E402
+from sentiment.collect.files import ingest_paths  # noqa: E402
 from sentiment.sources.news import canonical_url  # noqa: E402
 from sentiment.store import connect  # noqa: E402
 from tests.fakes.server import FakeServer, Request, Response  # noqa: E402

@@ -25,7 +25,7 @@ from pydantic import Field
 
 from flows.common import NETWORK_RETRIES, NETWORK_RETRY_DELAY, StepIncomplete, db_path, named, retry_network_errors
 from sentiment.collect import CollectReport
-from sentiment.records import is_expected_skip
+from sentiment.skips import is_expected_skip
 from sentiment.redact import redact
 from sentiment.settings import get_settings
 from sentiment.collect.config import SourceSpec, load_sources
@@ -47,7 +47,8 @@ def collect_source(kind: str, name: str, params: dict, db: str | None = None) ->
     with connect(db_path(db)) as con:
         report = run_source(con, kind, params, settings=get_settings())
     summary = asdict(report)
-    summary["skipped"] = dict(report.skipped)
+    del summary["skips"]
+    summary.update(skipped=dict(report.skipped), examples=report.examples)
     log_report(logger, name, kind, report)
     if report.failed:
         shown = ", ".join(report.failed[:_SHOW_FAILED])

@@ -101,9 +101,10 @@ def _progress() -> Progress:
 
 
 def _ingest(settings: Settings, con, paths: list[Path]):
-    from sentiment.ingest import collect_files, ingest_paths
+    from sentiment.collect.files import ingest_paths
+    from sentiment.sources.files import input_files
 
-    files, _ = collect_files(paths)
+    files, _ = input_files(paths)
     started = time.perf_counter()
     with _progress() as progress:
         task = progress.add_task("ingest", total=len(files))
@@ -286,7 +287,7 @@ def ingest(
 
     Exit code 0 when every file was stored, 3 when some could not be read, 1 when none could; a
     missing path is refused (exit 2) before anything is created."""
-    from sentiment.ingest import collect_files, first_readable, missing_paths
+    from sentiment.sources.files import first_readable, input_files, missing_paths
     from sentiment.store.runs import EXIT_FAILED, EXIT_USAGE, exit_code
 
     settings = _settings(ctx)
@@ -294,7 +295,7 @@ def ingest(
     if missing:
         console.print(f"no such file or folder: {', '.join(missing)}", style="red", markup=False)
         raise typer.Exit(EXIT_USAGE)
-    if not settings.db.exists() and collect_files(paths)[0] and first_readable(paths) is None:
+    if not settings.db.exists() and input_files(paths)[0] and first_readable(paths) is None:
         console.print(f"nothing readable in {', '.join(map(str, paths))}: no database created "
                       "(articles .txt/.html, Reddit or HN .json snapshots, events .yaml)", style="red", markup=False)
         raise typer.Exit(EXIT_FAILED)

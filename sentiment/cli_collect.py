@@ -46,10 +46,10 @@ def _run(ctx: typer.Context, kind: str, params) -> None:
         console.print(f"no such file or folder: {', '.join(missing)}", style="red", markup=False)
         raise typer.Exit(EXIT_USAGE)
     if kind == "files" and not settings.db.exists():
-        from sentiment.ingest import collect_files, first_readable
+        from sentiment.sources.files import first_readable, input_files
         from sentiment.store.runs import EXIT_FAILED
 
-        if collect_files(paths)[0] and first_readable(paths) is None:
+        if input_files(paths)[0] and first_readable(paths) is None:
             console.print(f"nothing readable in {', '.join(paths)}: no database created", style="red",
                           markup=False)
             raise typer.Exit(EXIT_FAILED)

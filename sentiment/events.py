@@ -21,7 +21,7 @@ def parse_events(body: Any) -> Parsed:
     parsed = Parsed()
     for entry in body["events"]:
         if not isinstance(entry, dict) or not entry.get("id") or not entry.get("name"):
-            parsed.skipped["event without id or name"] += 1
+            parsed.skip("event without id or name")
             continue
         when = entry.get("date")
         if isinstance(when, str):
@@ -30,7 +30,7 @@ def parse_events(body: Any) -> Parsed:
             except ValueError:
                 when = None
         if not isinstance(when, date):
-            parsed.skipped["event without a valid date (YYYY-MM-DD)"] += 1
+            parsed.skip("event without a valid date (YYYY-MM-DD)")
             continue
         keywords = entry.get("keywords") or []
         parsed.events.append(Event(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from sentiment.skips import HasSkips, Skips
 
 KINDS = ("article", "post", "comment", "quote")
 
@@ -79,57 +80,15 @@ class Event:
     keywords: list[str] = field(default_factory=list)
 
 
-MAX_EXAMPLES = 5
-"""How many skipped items (ids, file lines) a report names per reason: enough to find them."""
-
-
-EXPECTED_SKIPS: tuple[str, ...] = (
-    "'continue this thread' stub not expanded",
-    "comments behind a 'more' stub not expanded",
-    "exact duplicate",
-    "older than the last run's watermark (listing stopped)",
-    "article already stored",
-    "same article text already stored at another URL",
-    "same canonical URL already collected in this run",
-    "earlier failure waiting for its next attempt (spaced retries)",
-    "earlier failure given up (permanent; --retry-given-up tries it again)",
-)
-"""Skip reasons that are normal and repeat on every run of the same source (stubs a saved
-snapshot cannot expand, duplicates, what an earlier run stored): a scheduled run reports them in
-one summary line, not as warnings every hour."""
-
-
-def is_expected_skip(reason: str) -> bool:
-    """Whether ``reason`` is one of :data:`EXPECTED_SKIPS` (nothing to act on)."""
-    return reason in EXPECTED_SKIPS
-
-
-def note_example(examples: dict[str, list[str]], reason: str, item: str) -> None:
-    """Remember ``item`` as an example of ``reason`` (the first :data:`MAX_EXAMPLES` per reason)."""
-    found = examples.setdefault(reason, [])
-    if len(found) < MAX_EXAMPLES and item not in found:
-        found.append(item)
-
-
-def merge_examples(into: dict[str, list[str]], other: dict[str, list[str]]) -> None:
-    """Add ``other``'s examples to ``into``, keeping the per-reason limit."""
-    for reason, found in other.items():
-        for item in found:
-            note_example(into, reason, item)
-
-
 @dataclass(slots=True)
-class Parsed:
+class Parsed(HasSkips):
     """What a parser made of one input: documents, plus what it skipped, why, and which ones
-    (``examples``: the first few ids per reason)."""
+    (``skips``: counts per reason and the first few ids per reason)."""
 
     documents: list[Document] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-    examples: dict[str, list[str]] = field(default_factory=dict)
+    skips: Skips = field(default_factory=Skips)
 
     def skip(self, reason: str, item: str | None = None, count: int = 1) -> None:
         """Count ``count`` skipped records for ``reason``, naming ``item`` when it has an id."""
-        self.skipped[reason] += count
-        if item is not None:
-            note_example(self.examples, reason, item)
+        self.skips.add(reason, item, count)

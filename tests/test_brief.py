@@ -135,7 +135,7 @@ def test_the_seed_articles_readers_comments_are_in_the_brief_beside_forum_commen
     """seeds/005_local_models_blog.html carries five readers' comments (one a reply): they are
     stored in the article's thread, classified, and the week's brief counts them beside the
     forum comments, in both formats."""
-    from sentiment.ingest import ingest_paths
+    from sentiment.collect.files import ingest_paths
     from tests.conftest import SEEDS
 
     ingest_paths(con, [SEEDS], author_key=AUTHOR_KEY)

@@ -90,7 +90,7 @@ def rules_db(tmp_path_factory) -> Path:
     from sentiment.classify import load_classifier
     from sentiment.classify.audit import audit_from_known_labels
     from sentiment.classify.run import classify_pending
-    from sentiment.ingest import ingest_paths
+    from sentiment.collect.files import ingest_paths
     from sentiment.insight.trends import refresh_trends
     from sentiment.records import make_doc_id
     from sentiment.settings import get_settings

@@ -6,7 +6,7 @@ These labels check the demo only; they are never training data (see seeds/README
 import json
 
 from sentiment.classify import load_classifier
-from sentiment.ingest import ingest_paths
+from sentiment.collect.files import ingest_paths
 from sentiment.settings import LABELS
 from tests.conftest import AUTHOR_KEY, SEEDS
 

@@ -211,7 +211,7 @@ def test_two_pipelines_at_once_beside_an_open_reader_equal_one_run(prefect_env, 
 _DASK = """
 import sys
 from flows.classify import classify, classify_on_dask
-from sentiment.ingest import ingest_paths
+from sentiment.collect.files import ingest_paths
 from sentiment.store import connect
 for db in sys.argv[1:3]:
     with connect(db) as con:

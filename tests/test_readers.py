@@ -33,7 +33,7 @@ def published(tmp_path_factory) -> Path:
     """A small database (seeds, baseline stances, trends) and its published read copy."""
     from sentiment.classify import load_classifier
     from sentiment.classify.run import activate, classify_pending
-    from sentiment.ingest import ingest_paths
+    from sentiment.collect.files import ingest_paths
     from sentiment.insight.trends import refresh_trends
 
     db = tmp_path_factory.mktemp("readers") / "live.duckdb"

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-import sentiment.ingest as ingest_module
-from sentiment.ingest import ingest_paths
+import sentiment.collect.files as ingest_module
+from sentiment.collect.files import ingest_paths
 from sentiment.store import connect
 from tests.conftest import AUTHOR_KEY, SEEDS
 

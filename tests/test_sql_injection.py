@@ -122,7 +122,7 @@ ALLOWED = {
     "date": "bulk filter SQL, values bound via _filter", "kw": "bulk filter SQL, values bound via _filter",
     "tidy": "_TIDY template", "strip": "_STRIP template", "chash": "_HASH template",
     "where": "classify.count_pending: one of two literal clauses", "MAX_EPOCH": "bulk: a numeric constant",
-    "MAX_EXAMPLES": "records: how many skipped ids a report names", "incoming": "'_incoming' or _INCOMING_TOMBSTONED",
+    "MAX_EXAMPLES": "skips: how many skipped ids a report names", "incoming": "'_incoming' or _INCOMING_TOMBSTONED",
     "tombstone": "built from TOMBSTONE", "table": "trends._replace: table names from a literal tuple",
     "given_up": "doctor: one of two literal clauses (a file with or without migration 009)",
     "next_at": "doctor: one of two literal expressions (a file with or without migration 009)",

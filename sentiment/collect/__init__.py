@@ -22,7 +22,6 @@ import duckdb
 
 from sentiment.collect import dump, files, hn, news, reddit
 from sentiment.collect.base import Collector, CollectReport, Context, Params, Progress, as_datetime
-from sentiment.records import merge_examples
 from sentiment.settings import Settings, get_settings, load_author_key
 from sentiment.store import track_run
 from sentiment.store.clock import utcnow
@@ -74,8 +73,7 @@ def run_source(
         try:
             COLLECTORS[kind].run(ctx, typed)
         finally:
-            stats.skipped.update(report.skipped)
-            merge_examples(stats.examples, report.examples)
+            stats.skips.merge(report.skips)
             stats.documents_read(report.fetched, report.new, report.updated, report.unchanged)
             if report.events:
                 stats.notes["events"] = dict(report.events)

@@ -17,22 +17,23 @@ from typing import Any, Generic, TypeVar
 
 import duckdb
 
-from sentiment.records import Parsed, merge_examples, note_example
+from sentiment.records import Parsed
 from sentiment.redact import redact, redact_url
 from sentiment.settings import Settings
+from sentiment.skips import DUPLICATE, HasSkips, Skips
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed
 from sentiment.store import upsert_documents
 from sentiment.store.collect_state import RetryPolicy, clear_failure, get_watermark, record_failure, set_watermark
 from sentiment.store.clock import utcnow
-from sentiment.store.runs import DUPLICATE, outcome
+from sentiment.store.runs import outcome
 from sentiment.store.writes import UpsertResult
 
 Progress = Callable[[int, "int | None"], None]
 
 
 @dataclass
-class CollectReport:
+class CollectReport(HasSkips):
     """What one collect run did (the same counts land in its ``runs`` row)."""
 
     source: str
@@ -40,12 +41,11 @@ class CollectReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skips: Skips = field(default_factory=Skips)
+    """What was skipped and why, with the first few items per reason (doc ids, URLs, ``FILE:LINE``)."""
     failed: list[str] = field(default_factory=list)
     succeeded: int = 0
     """Units of work done: threads, stories, pages, feeds, files, listings and searches read."""
-    examples: dict[str, list[str]] = field(default_factory=dict)
-    """The first few skipped items per reason (doc ids, URLs, ``FILE:LINE``)."""
     events: Counter[str] = field(default_factory=Counter)
     """Events files are counted on their own (``in``, ``new``, ``updated``): the other counts
     are documents, so new + updated + unchanged + duplicates is what was fetched."""
@@ -62,7 +62,7 @@ class CollectReport:
         self.updated += result.n_updated
         self.unchanged += result.n_unchanged
         if result.n_duplicate:
-            self.skipped[DUPLICATE] += result.n_duplicate
+            self.skips.add(DUPLICATE, count=result.n_duplicate)
 
 
 @dataclass
@@ -82,8 +82,7 @@ class Context:
 
     def store(self, parsed: Parsed) -> None:
         """Store parsed documents (one transaction) and count them and their skips."""
-        self.report.skipped.update(parsed.skipped)
-        merge_examples(self.report.examples, parsed.examples)
+        self.report.skips.merge(parsed.skips)
         self.report.add(upsert_documents(self.con, parsed.documents, author_key=self.author_key))
 
     def done(self, n: int = 1) -> None:
@@ -103,8 +102,7 @@ class Context:
         record_failure(self.con, source, item, reason, permanent=permanent, policy=policy, context=context,
                        now=self.now())
         self.report.failed.append(redact_url(shown or item))
-        self.report.skipped[f"{what} not {verb}: {redact(reason)}"] += 1
-        note_example(self.report.examples, f"{what} not {verb}: {redact(reason)}", redact_url(shown or item))
+        self.report.skips.add(f"{what} not {verb}: {redact(reason)}", redact_url(shown or item))
 
 
 def as_datetime(value: date | datetime | str | None) -> datetime | None:
@@ -140,10 +138,24 @@ def fetch_each(ctx: Context, source: str, ids: list[str], fetch: Callable[[str],
         ctx.progress(n, len(ids))
 
 
+def widest_since(a: date | datetime | str | None, b: date | datetime | str | None) -> str | None:
+    """The earlier of two ``since`` options of one scope (none beats any date), as text: when a
+    run repeats a failed run's scope, it reads the frame both asked for."""
+    since_a, since_b = as_datetime(a), as_datetime(b)
+    return None if since_a is None or since_b is None else str(min(since_a, since_b))
+
+
+Found = Iterable[tuple[str, datetime | None]]
+"""What one scope yields: ``(id, created)`` of each item to take (created None: no time)."""
+
+
 class Watermarks:
     """The incremental cursor of one source, per scope (a listing, a search), after dlt's
     ``incremental``: the newest creation time seen in this run becomes the next run's start,
-    saved only for scopes read to the end (a scope that failed keeps its old watermark)."""
+    saved only for scopes read to the end (a scope that failed keeps its old watermark).
+
+    A collector reads each scope with :meth:`scan`, fetches what it found, then calls :meth:`save`.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
         self.con, self.source = con, source
@@ -158,24 +170,29 @@ class Watermarks:
         if created is not None:
             self.newest[scope] = max(self.newest[scope], created) if scope in self.newest else created
 
-    def drop(self, scope: str) -> None:
-        """``scope`` failed: the next run starts where the last complete one did."""
-        self.newest.pop(scope, None)
-
-    def failed(self, ctx: Context, scope: str, item: str, earlier: set[str], reason: str, what: str,
-               shown: str) -> None:
-        """``scope`` could not be read to the end: its watermark stays, and one failure row (``item``,
-        this run's options) replaces the ``earlier`` runs' rows for it."""
-        self.drop(scope)
-        for old in earlier - {item}:
-            clear_failure(ctx.con, self.source, old)
-        ctx.fail(self.source, item, reason, what, shown=shown)
-
-    def read(self, ctx: Context, earlier: set[str]) -> None:
-        """A scope was read to the end: count it, and clear the ``earlier`` runs' failures of it."""
-        ctx.done()
-        for old in earlier:
-            clear_failure(ctx.con, self.source, old)
+    def scan(self, ctx: Context, scope: str, read: Callable[[datetime | None], Found], *, item: str,
+             earlier: set[str], what: str, shown: str,
+             errors: tuple[type[Exception], ...] = (FetchFailed,)) -> list[str]:
+        """The ids ``read(last)`` yields for ``scope`` from its watermark ``last`` on, each
+        item's time seen. Read to the end, the scope is a unit of work done and the ``earlier``
+        runs' failures of it are cleared; when ``read`` raises one of ``errors``, the ids found
+        before are kept, the watermark stays, and one failure row (``item``: this run's options)
+        replaces the earlier ones, so the next run reads the scope again."""
+        found: list[str] = []
+        try:
+            for found_id, created in read(self.last(scope)):
+                self.see(scope, created)
+                found.append(found_id)
+        except errors as exc:
+            self.newest.pop(scope, None)
+            for old in earlier - {item}:
+                clear_failure(ctx.con, self.source, old)
+            ctx.fail(self.source, item, str(getattr(exc, "reason", exc)), what, shown=shown)
+        else:
+            ctx.done()
+            for old in earlier:
+                clear_failure(ctx.con, self.source, old)
+        return found
 
     def save(self) -> None:
         """Store the newest time of every scope read to the end."""

@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 
 from sentiment.collect.base import Collector, Context, Params, as_datetime, option
-from sentiment.records import merge_examples
 from sentiment.sources.dump import DumpReader
 from sentiment.store.collect_state import clear_failure, parse_query_item, pending_failures, query_item
 
@@ -90,8 +89,7 @@ def collect_dump(ctx: Context, params: DumpParams) -> None:
     for importer in importers.values():
         importer.close()
         ctx.report.add(importer.result)
-        ctx.report.skipped.update(importer.skipped)
-        merge_examples(ctx.report.examples, importer.examples)
+        ctx.report.skips.merge(importer.skips)
 
 
 COLLECTOR = Collector("dump", DumpParams, collect_dump)

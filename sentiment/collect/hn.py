@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sentiment.collect.base import Collector, Context, Params, Watermarks, as_datetime, fetch_each, option
+from sentiment.collect.base import (Collector, Context, Params, Watermarks, as_datetime, fetch_each, option, unique,
+                                    widest_since)
 from sentiment.sources import ParseError
 from sentiment.sources.retry import FetchFailed, backoff_from_settings
 from sentiment.store.collect_state import parse_query_item, pending_failures, query_item
@@ -33,9 +34,8 @@ def collect_hn(ctx: Context, params: HNParams) -> None:
         found = searches.setdefault(scope, {"query": query, "since": since, "items": set()})
         if item:
             found["items"].add(item)
-        if found["since"] != since:  # the widest frame wins (none beats any date)
-            a, b = as_datetime(found["since"]), as_datetime(since)
-            found["since"] = None if a is None or b is None else str(min(a, b))
+        if found["since"] != since:
+            found["since"] = widest_since(found["since"], since)
 
     todo: dict[str, None] = {}
     for item in pending_failures(ctx.con, "hn"):
@@ -52,18 +52,15 @@ def collect_hn(ctx: Context, params: HNParams) -> None:
         client = HNLive(http, backoff_from_settings(s), s.hn_hits_per_page)
         for scope, search in searches.items():
             since = as_datetime(search["since"])
-            watermark = marks.last(scope)
-            after = max(x for x in (since, watermark) if x is not None) if (since or watermark) else None
+
+            def newer(watermark, query=search["query"], since=since):
+                """The search's stories created after the watermark and on or after ``since``."""
+                after = max(x for x in (since, watermark) if x is not None) if (since or watermark) else None
+                return client.search(query, after)
+
             item = query_item("search", {"query": search["query"], "since": search["since"]})
-            try:
-                for story_id, created in client.search(search["query"], after):
-                    marks.see(scope, created)
-                    todo.setdefault(story_id)
-            except (FetchFailed, ParseError) as exc:
-                marks.failed(ctx, scope, item, search["items"], str(getattr(exc, "reason", exc)), "search",
-                             shown=f"search {search['query']!r}")
-            else:
-                marks.read(ctx, search["items"])
+            todo.update(unique(marks.scan(ctx, scope, newer, item=item, earlier=search["items"], what="search",
+                                          shown=f"search {search['query']!r}", errors=(FetchFailed, ParseError))))
         fetch_each(ctx, "hn", list(todo), client.item, "story")
     marks.save()
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sentiment.collect.base import Collector, Context, Params, option
 from sentiment.collect.retries import RetryRun
-from sentiment.records import Parsed, merge_examples, note_example
+from sentiment.records import Parsed
 from sentiment.redact import redact_url
 from sentiment.sources import ParseError
 from sentiment.sources.news import FEED_SOURCE, SOURCE, canonical_url, decode_page, feed_entries, is_web_url, parse_page
@@ -113,8 +113,7 @@ def _fetch_page(ctx: Context, client, backoff, url: str, meta: ArticleMeta | Non
         fail(fetched.failure.reason, fetched.failure.permanent)
         return
     if fetched.skip is not None:
-        ctx.report.skipped[fetched.skip] += 1
-        note_example(ctx.report.examples, fetched.skip, redact_url(url))
+        ctx.report.skips.add(fetched.skip, redact_url(url))
         clear_failure(ctx.con, source, url)
         return
     if extracted is None:
@@ -129,15 +128,14 @@ def _fetch_page(ctx: Context, client, backoff, url: str, meta: ArticleMeta | Non
         [f"article|{content_hash(article.text)}", article.doc_id]).fetchall()
     stored = ctx.con.execute("SELECT content_hash FROM documents WHERE doc_id = ?", [article.doc_id]).fetchall()
     if canonical in seen:
-        ctx.report.skipped["same canonical URL already collected in this run"] += 1
+        ctx.report.skips.add("same canonical URL already collected in this run")
     elif copy_of:  # a syndicated copy: skip it with its quotes, which would hang off a dropped article
-        ctx.report.skipped["same article text already stored at another URL"] += 1
+        ctx.report.skips.add("same article text already stored at another URL")
         remember_alias(ctx.con, url, copy_of[0][0])
     elif stored and stored[0][0] != content_hash(article.text) and _host(canonical) != _host(fetched.final_url):
         # another host's page claiming this address: it does not replace what the address said
         reason = "page claims another host's canonical URL, stored there with other text"
-        ctx.report.skipped[reason] += 1
-        note_example(ctx.report.examples, reason, redact_url(url))
+        ctx.report.skips.add(reason, redact_url(url))
     else:
         seen.add(canonical)
         ctx.store(parsed)
@@ -259,11 +257,10 @@ def collect_feeds(ctx: Context, params: UrlParams) -> None:
             return
         clear_failure(ctx.con, FEED_SOURCE, feed_url)
         ctx.done()
-        ctx.report.skipped.update(skipped.skipped)
-        merge_examples(ctx.report.examples, skipped.examples)
+        ctx.report.skips.merge(skipped.skips)
         for link, entry_meta in listed:
             if canonical_url(link) in stored:
-                ctx.report.skipped["article already stored"] += 1
+                ctx.report.skips.add("article already stored")
                 continue
             found.setdefault(link, (entry_meta, feed_url))
 

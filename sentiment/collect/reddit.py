@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sentiment.collect.base import Collector, Context, Params, Watermarks, as_datetime, fetch_each, option, unique
-from sentiment.sources.retry import FetchFailed, backoff_from_settings
+from sentiment.collect.base import (Collector, Context, Params, Watermarks, as_datetime, fetch_each, option, unique,
+                                    widest_since)
+from sentiment.sources.retry import backoff_from_settings
 from sentiment.store.collect_state import parse_query_item, pending_failures, query_item
 
 _LISTING_KEYS = ("subreddit", "query", "since", "limit")
@@ -54,24 +55,23 @@ def collect_reddit(ctx: Context, params: RedditParams) -> None:
     for listing in _merge_listings(listings):
         subreddit, query = listing["subreddit"], listing.get("query")
         scope = reddit_scope(subreddit, query)
-        watermark = marks.last(scope)
         since = as_datetime(listing.get("since"))
         limit = int(listing.get("limit") or s.reddit_listing_limit)
-        item = query_item("listing", {k: listing.get(k) for k in _LISTING_KEYS})
-        try:
+
+        def newer(watermark, subreddit=subreddit, query=query, since=since, limit=limit):
+            """The listing's posts, newest first, down to the watermark or ``since``."""
             for post_id, created in client.listing(subreddit, query, limit):
                 if created is not None:
                     if watermark is not None and created <= watermark:
-                        ctx.report.skipped["older than the last run's watermark (listing stopped)"] += 1
-                        break
+                        ctx.report.skips.add("older than the last run's watermark (listing stopped)")
+                        return
                     if since is not None and created < since:
-                        break
-                    marks.see(scope, created)
-                todo.setdefault(post_id)
-        except FetchFailed as exc:
-            marks.failed(ctx, scope, item, listing["items"], exc.reason, "listing", shown=f"listing {scope}")
-        else:
-            marks.read(ctx, listing["items"])
+                        return
+                yield post_id, created
+
+        item = query_item("listing", {k: listing.get(k) for k in _LISTING_KEYS})
+        todo.update(unique(marks.scan(ctx, scope, newer, item=item, earlier=listing["items"], what="listing",
+                                      shown=f"listing {scope}")))
     fetch_each(ctx, "reddit", list(todo), client.thread, "thread")
     marks.save()
 
@@ -88,8 +88,7 @@ def _merge_listings(listings: list[dict]) -> list[dict]:
             continue
         into = merged[scope]
         into["items"] |= items
-        since_a, since_b = as_datetime(into.get("since")), as_datetime(listing.get("since"))
-        into["since"] = None if since_a is None or since_b is None else str(min(since_a, since_b))
+        into["since"] = widest_since(into.get("since"), listing.get("since"))
         if into.get("limit") or listing.get("limit"):
             into["limit"] = max(int(into.get("limit") or 0), int(listing.get("limit") or 0)) or None
     return list(merged.values())

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 
-from sentiment.records import note_example
 from sentiment.redact import is_redacted, redact_url
 from sentiment.sources.retry import Backoff, backoff_from_settings
 from sentiment.store.collect_state import Failure, RetryPolicy, failures_of
@@ -49,8 +48,7 @@ class RetryRun:
         return self.failures.get(redact_url(url))
 
     def _skip(self, reason: str, item: str) -> None:
-        self.ctx.report.skipped[reason] += 1
-        note_example(self.ctx.report.examples, reason, item)
+        self.ctx.report.skips.add(reason, item)
 
     def may_fetch(self, url: str) -> bool:
         """Whether a URL this run found itself (a feed's entry) is fetched now: never failed, due, or

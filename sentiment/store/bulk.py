@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from sentiment.records import MAX_EXAMPLES, note_example
+from sentiment.skips import MAX_EXAMPLES, HasSkips, Skips
 from sentiment.sources.dump import parse_line
 from sentiment.sources.fields import MAX_EPOCH, BadRecord
 from sentiment.store.clock import utcnow
@@ -84,16 +83,16 @@ def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
-class DumpImporter:
-    """Imports batches of dump lines into ``documents`` (one transaction per batch)."""
+class DumpImporter(HasSkips):
+    """Imports batches of dump lines into ``documents`` (one transaction per batch); ``skips``
+    counts the lines it did not import per reason and names the first few as ``FILE:LINE``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, author_key: bytes, filters: DumpFilters) -> None:
         self.con = con
         self.author_key = author_key
         self.filters = filters
         self.ipad, self.opad = _hmac_pads(author_key)
-        self.skipped: Counter[str] = Counter()
-        self.examples: dict[str, list[str]] = {}  # the first few bad lines per reason, as FILE:LINE
+        self.skips = Skips()
         self.result = UpsertResult()
         self.n_python = 0  # records normalised by the Python parser (not plain ASCII)
 
@@ -144,9 +143,9 @@ class DumpImporter:
                 except UnicodeDecodeError:
                     texts.append(None)
             n_undecodable = sum(t is None for t in texts)
-            self.skipped["malformed line (not UTF-8)"] += n_undecodable
+            self.skips.add("malformed line (not UTF-8)", count=n_undecodable)
             for line_no in [i for i, t in enumerate(texts) if t is None][:MAX_EXAMPLES]:
-                note_example(self.examples, "malformed line (not UTF-8)", self._name(line_no))
+                self.skips.note("malformed line (not UTF-8)", self._name(line_no))
             column = pa.array(texts, pa.large_string())
         line_no = pa.array(np.arange(len(column), dtype=np.int64))
         con.register("_lines", pa.table({"line_no": line_no, "line": column}))
@@ -177,12 +176,12 @@ class DumpImporter:
         n_records = con.execute("SELECT count(*) FROM _records").fetchall()[0][0]
         if n_lines - n_records:
             reason = "malformed line (not a JSON comment or submission)"
-            self.skipped[reason] += n_lines - n_records
+            self.skips.add(reason, count=n_lines - n_records)
             for (line_no,) in con.execute(
                     "SELECT line_no FROM _lines l WHERE line IS NOT NULL AND NOT EXISTS "
                     "(SELECT 1 FROM _records r WHERE r.line_no = l.line_no) "
                     f"ORDER BY line_no LIMIT {MAX_EXAMPLES}").fetchall():
-                note_example(self.examples, reason, self._name(line_no))
+                self.skips.note(reason, self._name(line_no))
         self._filter_table()
         sub, date, kw = self._where()
         counts = con.execute(f"""
@@ -193,7 +192,7 @@ class DumpImporter:
         for reason, n in zip(("outside the subreddit filter", "outside the date range",
                               "no keyword match"), counts):
             if n:
-                self.skipped[reason] += n
+                self.skips.add(reason, count=n)
         con.execute(f"CREATE OR REPLACE TEMP VIEW _kept AS SELECT * FROM _records WHERE ({sub}) AND ({date}) AND ({kw})")
         now = utcnow()
         # The Python parser for texts the SQL path may not tidy.
@@ -207,8 +206,7 @@ class DumpImporter:
             slow, bad = pending.result()
         n_bad = len(bad)
         for line_no, reason in bad:
-            self.skipped[reason] += 1
-            note_example(self.examples, reason, self._name(line_no))
+            self.skips.add(reason, self._name(line_no))
         con.register("_slow", slow)
         try:
             result = UpsertResult(n_in=n_records - sum(counts) - n_bad)

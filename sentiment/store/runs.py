@@ -16,7 +16,6 @@ import json
 import os
 import socket
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,13 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from sentiment.records import note_example
 from sentiment.redact import redact, redact_value
+from sentiment.skips import DUPLICATE, HasSkips, Skips
 from sentiment.store.clock import utcnow
-
-
-DUPLICATE = "exact duplicate"
-"""Skip reason of a document given twice to one upsert: it was read (``n_in``) and skipped."""
 
 
 EXIT_OK = 0
@@ -60,7 +55,7 @@ def exit_code(status: str) -> int:
 
 
 @dataclass
-class RunStats:
+class RunStats(HasSkips):
     """Counts a step accumulates while it runs; written to ``runs`` when it ends.
 
     Every item a run reads lands in exactly one count, so
@@ -75,27 +70,26 @@ class RunStats:
     n_in: int = 0
     n_new: int = 0
     n_updated: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
+    skips: Skips = field(default_factory=Skips)
+    """What the run skipped: ``skipped`` (counts per reason) and ``skipped_ids`` in its notes."""
     notes: dict[str, object] = field(default_factory=dict)
-    examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> first few skipped ids
     status: str = "ok"
     """How the run ends when no exception escapes it; a step sets it with :func:`outcome`."""
 
     @property
     def n_skipped(self) -> int:
-        return sum(self.skipped.values())
+        return self.skips.total
 
     def skip(self, reason: str, count: int = 1, item: str | None = None) -> None:
-        self.skipped[reason] += count
-        if item is not None:
-            note_example(self.examples, reason, item)
+        """Count ``count`` skipped items for ``reason``, naming ``item`` when it has a name."""
+        self.skips.add(reason, item, count)
 
     def documents_read(self, n_stored: int, n_new: int, n_updated: int, n_unchanged: int) -> None:
         """Close a document-storing run's counts once its skips are recorded: ``n_stored``
         documents went to the store (repeats included, already skipped as ``DUPLICATE``) and
         every other skipped item (a filtered line, a missing file, a thread that could not be
         fetched) was read too, so ``n_in`` counts both and the four counts add up to it."""
-        self.n_in = n_stored + self.n_skipped - self.skipped[DUPLICATE]
+        self.n_in = n_stored + self.n_skipped - self.skips.counts[DUPLICATE]
         self.n_new, self.n_updated = n_new, n_updated
         self.notes["unchanged"] = n_unchanged
 
@@ -103,8 +97,8 @@ class RunStats:
         """The notes as stored: skip reasons with counts, the ids of the first few skipped per
         reason (``skipped_ids``), and the step's own notes; every URL in them redacted (no
         credential reaches ``runs``)."""
-        ids = {"skipped_ids": self.examples} if self.examples else {}
-        notes = redact_value({"skipped": dict(self.skipped), **ids, **self.notes})
+        ids = {"skipped_ids": self.skips.examples} if self.skips.examples else {}
+        notes = redact_value({"skipped": dict(self.skips.counts), **ids, **self.notes})
         return json.dumps(notes, ensure_ascii=False, default=lambda v: redact(str(v)))
 
 

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentiment.ingest import ingest_paths, parse_file
+from sentiment.collect.files import ingest_paths
+from sentiment.sources.files import parse_file
 from sentiment.sources import ParseError
 from sentiment.sources.news import decode_page, feed_entries, parse_page
 from sentiment.store import connect

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from sentiment.collect import run_source
-from sentiment.ingest import ingest_paths
+from sentiment.collect.files import ingest_paths
 from sentiment.sources.page import decode_html, extract_page, guessed_date, parse_stated
 from tests.conftest import AUTHOR_KEY
 from tests.fakes.server import FakeServer, Request, Response

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sentiment.cli import app
 from sentiment.collect import run_source
-from sentiment.records import is_expected_skip
+from sentiment.skips import is_expected_skip
 from sentiment.collect.retries import CREDENTIALS, GIVEN_UP, OVER_BUDGET, WAITING
 from sentiment.store import connect
 from sentiment.maintenance.doctor import check_database

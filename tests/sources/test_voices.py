@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sentiment.ingest import ingest_paths
+from sentiment.collect.files import ingest_paths
 from sentiment.sources.page import extract_page
 from sentiment.sources.web import extract_quotes
 from sentiment.text import author_hash

@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from sentiment.ingest import ingest_paths
+from sentiment.collect.files import ingest_paths
 from sentiment.records import Document
 from sentiment.store import upsert_documents, upsert_stances
 from tests.conftest import AUTHOR_KEY, SEEDS
