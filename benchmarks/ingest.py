@@ -151,12 +151,12 @@ def main() -> None:
         samples: list[float] = []
         with connect(Path(tmp) / "bulk.duckdb") as con:
             c, t = cpu_seconds(), time.perf_counter()
-            report = run_source(con, "dump", {"paths": [str(dump)]}, on_progress=lambda d, n: samples.append(rss_mb()))
+            report = run_source(con, "dump", {"paths": [str(dump)]}, on_progress=lambda d, n: samples.append(rss_mb()), settings=get_settings())
             bulk, bulk_cpu = time.perf_counter() - t, cpu_seconds() - c
             assert report.new == args.rows, report
             stored = con.execute("SELECT count(*) FROM documents").fetchone()[0]
             t = time.perf_counter()
-            again = run_source(con, "dump", {"paths": [str(dump)]})
+            again = run_source(con, "dump", {"paths": [str(dump)]}, settings=get_settings())
             rerun = time.perf_counter() - t
             assert again.new == 0 and again.unchanged == args.rows
         bulk_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -123,13 +123,13 @@ def pages_figures(server: Recordings, truth: dict, expect: dict, workdir: Path) 
     with connect(workdir / "pages.duckdb") as con:
         for name in sorted(truth):
             before = set(_articles(con))
-            run_source(con, "pages", {"urls": [f"{server.url}/p/{name}"]})
+            run_source(con, "pages", {"urls": [f"{server.url}/p/{name}"]}, settings=get_settings())
             new = {k: v for k, v in _articles(con).items() if k not in before}
             if new:
                 stored[name] = next(iter(new.values()))
         for probe in ("json", "big"):
             before = set(_articles(con))
-            report = run_source(con, "pages", {"urls": [f"{server.url}/{probe}"]})
+            report = run_source(con, "pages", {"urls": [f"{server.url}/{probe}"]}, settings=get_settings())
             after = _articles(con)
             stored[f"/{probe}"] = (len(set(after) - before), dict(report.skipped))
     seconds = {}
@@ -153,12 +153,12 @@ def feeds_figures(server: Recordings, root: Path, workdir: Path) -> dict:
     manifest = json.loads((root / "feeds" / "manifest.json").read_text(encoding="utf-8"))
     with connect(workdir / "feeds.duckdb") as con:
         started = time.perf_counter()
-        run_source(con, "feeds", {"urls": [f"{server.url}/f/{name}" for name in sorted(manifest)]})
+        run_source(con, "feeds", {"urls": [f"{server.url}/f/{name}" for name in sorted(manifest)]}, settings=get_settings())
         seconds = time.perf_counter() - started
         rows = con.execute("SELECT url, created_at FROM documents WHERE kind = 'article'").fetchall()
         server.log.clear()
         again = time.perf_counter()
-        second = run_source(con, "feeds", {"urls": [f"{server.url}/f/{name}" for name in sorted(manifest)]})
+        second = run_source(con, "feeds", {"urls": [f"{server.url}/f/{name}" for name in sorted(manifest)]}, settings=get_settings())
         rerun = time.perf_counter() - again
         refetched = server.requests_to("/p/") + server.requests_to("/e/")
     by_url = {url: created for url, created in rows}

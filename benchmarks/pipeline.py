@@ -76,21 +76,21 @@ def generate(folder: Path, n: int, per_thread: int = 500, seed: int = 7) -> None
 
 def run_direct(folder: Path, db: Path, out: Path) -> dict[str, float]:
     """The stages as plain function calls in this process."""
-    from sentiment.brief import build_brief, write_brief
+    from sentiment.brief import brief_options, build_brief, write_brief
     from sentiment.classify import load_classifier
     from sentiment.classify.run import classify_pending
     from sentiment.collect import run_source
     from sentiment.settings import get_settings
     from sentiment.collect.config import load_sources
     from sentiment.store import connect
-    from sentiment.insight.trends import refresh_trends
+    from sentiment.insight.trends import refresh_trends, trend_options
 
     settings = get_settings()
     times = {}
     t = time.perf_counter()
     with connect(db) as con:
         for spec in load_sources(folder / "sentiment.toml"):
-            run_source(con, spec.kind, spec.params)
+            run_source(con, spec.kind, spec.params, settings=settings)
     times["collect"] = time.perf_counter() - t
     t = time.perf_counter()
     with connect(db) as con:
@@ -98,11 +98,11 @@ def run_direct(folder: Path, db: Path, out: Path) -> dict[str, float]:
     times["classify"] = time.perf_counter() - t
     t = time.perf_counter()
     with connect(db) as con:
-        refresh_trends(con, min_n=settings.min_window_n)
+        refresh_trends(con, **trend_options(settings))
     times["trends"] = time.perf_counter() - t
     t = time.perf_counter()
     with connect(db, read_only=True) as con:
-        write_brief(build_brief(con, WEEK), out)
+        write_brief(build_brief(con, WEEK, **brief_options(settings)), out)
     times["brief"] = time.perf_counter() - t
     return times
 

@@ -14,10 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from flows.common import db_path
-from sentiment.brief import build_brief, last_complete_week, parse_week, write_brief
-from sentiment.settings import get_settings
-from sentiment.store import connect
+from flows.common import open_db, settings
+from sentiment.brief import brief_options, build_brief, last_complete_week, parse_week, write_brief
 
 
 def _week(week: str | None) -> str:
@@ -33,8 +31,8 @@ def _run_name() -> str:
 def write_brief_task(week: str, db: str | None = None, out_dir: str | None = None) -> list[str]:
     """Render ``week`` from the read-only copy to ``out_dir`` (default ``SENTIMENT_BRIEFS_DIR``)."""
     parse_week(week)  # a malformed week fails here with a clear message
-    with connect(db_path(db), read_only=True) as con:
-        paths = write_brief(build_brief(con, week), out_dir or get_settings().briefs_dir)
+    with open_db(db, read_only=True) as con:
+        paths = write_brief(build_brief(con, week, **brief_options(settings())), out_dir or settings().briefs_dir)
     get_run_logger().info("brief %s: %s", week, ", ".join(map(str, paths)))
     return [str(p) for p in paths]
 

@@ -29,14 +29,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from pydantic import Field
 
-from flows.common import db_path, named, require_trained
+from flows.common import named, open_db, require_trained, settings
 from sentiment.classify.cluster import dask_client, ship, submit_groups
 from sentiment.classify.base import Classifier
 from sentiment.classify.registry import load_classifier
 from sentiment.classify.run import activate, pending_documents
 from sentiment.classify.shipped import Batch, Batches, stances_table
-from sentiment.settings import get_settings
-from sentiment.store import connect, upsert_stances
+from sentiment.store import upsert_stances
 from sentiment.store.runs import finish_run, start_run
 
 
@@ -44,7 +43,7 @@ from sentiment.store.runs import finish_run, start_run
 def cached_classifier(name: str) -> Classifier:
     """One loaded model per process and name: the flow's task threads share it, and the Dask path
     ships the same one."""
-    return load_classifier(name, get_settings())
+    return load_classifier(name, settings())
 
 
 @task(name="classify-batches", task_run_name="classify-batches-{index}", cache_policy=NO_CACHE)
@@ -63,7 +62,7 @@ def _store_ready(db: str | None, futures: list, start: int, max_seconds: float =
     i, n_batches, rows = start + 1, 0, 0
     finished = ((lambda f: f.state.is_final()) if isinstance(futures[start], PrefectFuture)
                 else (lambda f: f.done()))
-    with connect(db_path(db), publish=False) as con:
+    with open_db(db, publish=False) as con:
         began = time.monotonic()
         while True:
             for table in tables:
@@ -85,12 +84,12 @@ def _label_pending(db: str | None, model: str, batch_size: int | None, task_batc
     """The body both flows share: read the pending documents, ``submit`` them as groups of
     batches (one future per group, its result one stances table per batch), store the results in
     order, and record the run."""
-    settings = get_settings()
+    config = settings()
     logger = get_run_logger()
-    batch_size = batch_size or settings.batch_size
-    task_batches = task_batches or settings.classify_task_batches
+    batch_size = batch_size or config.batch_size
+    task_batches = task_batches or config.classify_task_batches
     version = cached_classifier(model).model_version
-    with connect(db_path(db), publish=False) as con:
+    with open_db(db, publish=False) as con:
         todo, empty = pending_documents(con, version)
         stats = start_run(con, "classify")
     stats.n_in = len(todo) + empty
@@ -117,7 +116,7 @@ def _label_pending(db: str | None, model: str, batch_size: int | None, task_batc
         stats.notes["error"] = f"{type(exc).__name__}: {exc}"[:300]
         raise
     finally:
-        with connect(db_path(db)) as con:
+        with open_db(db) as con:
             if status == "ok":
                 activate(con, cached_classifier(model))
             finish_run(con, stats, status)
@@ -142,7 +141,7 @@ def classify(
         batch_size: Documents per batch and transaction; default ``SENTIMENT_BATCH_SIZE``.
         task_batches: Batches per task; default ``SENTIMENT_CLASSIFY_TASK_BATCHES``.
     """
-    model = model or get_settings().classifier
+    model = model or settings().classifier
     require_trained(model)  # before anything runs or is written
     return _label_pending(db, model, batch_size, task_batches,
                           lambda groups: [classify_batches.submit(model, i, Batches(g)) for i, g in enumerate(groups)])
@@ -172,11 +171,11 @@ def classify_dask(
             ``LocalCluster`` started for the run.
         n_workers: Worker processes of that ``LocalCluster``; default ``SENTIMENT_DASK_WORKERS``.
     """
-    settings = get_settings()
-    model = model or settings.classifier
+    config = settings()
+    model = model or config.classifier
     require_trained(model)
     classifier = cached_classifier(model)
-    with dask_client(address or settings.dask_address or "local", settings, n_workers) as client:
+    with dask_client(address or config.dask_address or "local", config, n_workers) as client:
         return _label_pending(db, model, batch_size, task_batches or 1,
                               lambda groups: submit_groups(client, ship(client, classifier),
                                                            classifier.model_version, groups))

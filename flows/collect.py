@@ -23,13 +23,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from flows.common import NETWORK_RETRIES, NETWORK_RETRY_DELAY, StepIncomplete, db_path, named, retry_network_errors
+from flows.common import (NETWORK_RETRIES, NETWORK_RETRY_DELAY, StepIncomplete, named, open_db,
+                          retry_network_errors, settings)
 from sentiment.collect import CollectReport
 from sentiment.skips import is_expected_skip
 from sentiment.redact import redact
-from sentiment.settings import get_settings
 from sentiment.collect.config import SourceSpec, load_sources
-from sentiment.store import connect
 from sentiment.store.runs import finish_run, start_run
 
 _SHOW_FAILED = 20
@@ -44,8 +43,8 @@ def collect_source(kind: str, name: str, params: dict, db: str | None = None) ->
     from sentiment.collect import run_source
 
     logger = get_run_logger()
-    with connect(db_path(db)) as con:
-        report = run_source(con, kind, params, settings=get_settings())
+    with open_db(db) as con:
+        report = run_source(con, kind, params, settings=settings())
     summary = asdict(report)
     del summary["skips"]
     summary.update(skipped=dict(report.skipped), examples=report.examples)
@@ -80,7 +79,7 @@ def _record_failures(db: str | None, failures: dict[str, str], n_sources: int) -
     Its items are those sources, each skipped with its name (so the counts add up); the sources
     that were collected have their own ``collect:KIND`` rows, and how many sources the flow had
     is in the notes."""
-    with connect(db_path(db)) as con:
+    with open_db(db) as con:
         stats = start_run(con, "collect")
         stats.n_in = len(failures)
         for name, error in failures.items():
@@ -107,7 +106,7 @@ def collect(
         db: The DuckDB file to write; default ``SENTIMENT_DB``.
     """
     logger = get_run_logger()
-    specs: list[SourceSpec] = load_sources(Path(sources) if sources else get_settings().sources)
+    specs: list[SourceSpec] = load_sources(Path(sources) if sources else settings().sources)
     logger.info("collecting %d sources: %s", len(specs), ", ".join(s.name for s in specs))
     futures = {s.name: collect_source.submit(s.kind, s.name, s.params, db) for s in specs}
     results: dict[str, dict] = {}

@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 from prefect.runtime import flow_run
 
-from sentiment.settings import get_settings
+from sentiment.settings import Settings, get_settings
+from sentiment.store import configured_timeout, connect
 
-NETWORK_RETRIES = get_settings().flow_retries
+
+def settings() -> Settings:
+    """The flows' settings: the one place a flow reads the environment (library functions are
+    given what they need)."""
+    return get_settings()
+
+
+NETWORK_RETRIES = settings().flow_retries
 """Attempts after the first for a task that talks to a source (``SENTIMENT_FLOW_RETRIES``, read
 when the flows are imported)."""
 
-NETWORK_RETRY_DELAY = get_settings().flow_retry_delay_seconds
+NETWORK_RETRY_DELAY = settings().flow_retry_delay_seconds
 """The first pause before such a retry, doubled each time (``SENTIMENT_FLOW_RETRY_DELAY_SECONDS``)."""
 
 
@@ -32,7 +41,13 @@ _NOT_RETRYABLE = (ValueError, TypeError, KeyError, NotImplementedError, Permissi
 
 def db_path(db: str | None) -> Path:
     """The database a flow writes: its ``db`` parameter, else ``SENTIMENT_DB``."""
-    return Path(db) if db else get_settings().db
+    return Path(db) if db else settings().db
+
+
+def open_db(db: str | None, *, read_only: bool = False, publish: bool = True) -> duckdb.DuckDBPyConnection:
+    """``connect`` to a flow's database (see ``db_path``), waiting as long as the settings say."""
+    return connect(db_path(db), read_only=read_only, publish=publish,
+                   timeout=configured_timeout(settings(), read_only=read_only))
 
 
 def retry_network_errors(task, task_run, state) -> bool:
@@ -66,5 +81,5 @@ def require_trained(model: str) -> None:
         commands = " && ".join(f"sentiment train --preset {p}" for p in missing)
         raise PresetNotTrained(
             f"the {model!r} classifier needs the {', '.join(missing)} preset(s), not trained on this machine "
-            f"(models in {get_settings().models_dir}); train once with: {commands} — or run the flow with "
+            f"(models in {settings().models_dir}); train once with: {commands} — or run the flow with "
             "model='baseline'")

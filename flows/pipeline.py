@@ -15,9 +15,8 @@ from pydantic import Field
 from flows.brief import Week, brief
 from flows.classify import ModelName, classify
 from flows.collect import collect
-from flows.common import StepIncomplete, named, require_trained
+from flows.common import StepIncomplete, named, require_trained, settings
 from flows.trends import trends
-from sentiment.settings import get_settings
 
 
 @flow(name="pipeline", flow_run_name=named("pipeline"), log_prints=True)
@@ -39,7 +38,7 @@ def pipeline(
         model: ensemble, accurate, fast or baseline; default ``SENTIMENT_CLASSIFIER``.
         out_dir: Folder for the brief files; default ``SENTIMENT_BRIEFS_DIR``.
     """
-    require_trained(model or get_settings().classifier)  # before anything runs
+    require_trained(model or settings().classifier)  # before anything runs
     collected = collect(sources, db, return_state=True)
     result = {
         "collect": collected.result(raise_on_failure=False),

@@ -12,17 +12,15 @@ from prefect import flow, get_run_logger, task
 from pydantic import Field
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import db_path, named
-from sentiment.settings import get_settings
-from sentiment.store import connect
-from sentiment.insight.trends import refresh_trends
+from flows.common import named, open_db, settings
+from sentiment.insight.trends import refresh_trends, trend_options
 
 
 @task(name="refresh-trends", task_run_name="refresh-trends", cache_policy=NO_CACHE)
 def refresh_trends_task(db: str | None = None) -> int:
     """Recompute ``event_shift``; returns the event/source rows written."""
-    with connect(db_path(db)) as con:
-        rows = refresh_trends(con, min_n=get_settings().min_window_n)
+    with open_db(db) as con:
+        rows = refresh_trends(con, **trend_options(settings()))
     get_run_logger().info("shift tests refreshed for %d event/source pairs", rows)
     return rows
 

@@ -74,14 +74,14 @@ def _open(settings: Settings):
     """A writer connection; for the commands that create a database (ingest, collect, demo)."""
     from sentiment.store import connect
 
-    return connect(settings.db)
+    return connect(settings.db, timeout=settings.lock_timeout)
 
 
 def _open_existing(settings: Settings, *, read_only: bool = False):
     """The database of a command that needs one (classify, trends, brief, label but --import, forget): a
     missing file is a one-line error, exit 2, and nothing is created. ``read_only`` opens the
     published read copy (a reader never takes the writer lock; a busy file is one line too)."""
-    from sentiment.store import DatabaseBusy, connect
+    from sentiment.store import DatabaseBusy, configured_timeout, connect
     from sentiment.store.runs import EXIT_FAILED, EXIT_USAGE
 
     if not Path(settings.db).exists():
@@ -89,7 +89,7 @@ def _open_existing(settings: Settings, *, read_only: bool = False):
                       "or give the right file with --db", style="red", markup=False)
         raise typer.Exit(EXIT_USAGE)
     try:
-        return connect(settings.db, read_only=read_only)
+        return connect(settings.db, read_only=read_only, timeout=configured_timeout(settings, read_only=read_only))
     except DatabaseBusy as exc:
         console.print(str(exc), style="red", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
@@ -200,10 +200,10 @@ def _dask_cluster(dask: str | None, settings: Settings):
 
 
 def _refresh_trends(settings: Settings, con) -> None:
-    from sentiment.insight.trends import refresh_trends
+    from sentiment.insight.trends import refresh_trends, trend_options
 
     started = time.perf_counter()
-    rows = refresh_trends(con, min_n=settings.min_window_n)
+    rows = refresh_trends(con, **trend_options(settings))
     spikes, corrected = con.execute(
         "SELECT (SELECT count(*) FROM spikes), "
         "(SELECT count(DISTINCT (event_id, \"window\")) FROM adjusted_shares WHERE method = 'ppi' AND source = 'all')"
@@ -261,9 +261,9 @@ def _print_event_table(settings: Settings, con) -> None:
 
 
 def _brief(settings: Settings, con, week: str, out_dir: Path | None) -> tuple[Path, Path]:
-    from sentiment.brief import build_brief, write_brief
+    from sentiment.brief import brief_options, build_brief, write_brief
 
-    md, html = write_brief(build_brief(con, week), out_dir or settings.briefs_dir)
+    md, html = write_brief(build_brief(con, week, **brief_options(settings)), out_dir or settings.briefs_dir)
     console.print(f"brief: wrote {md} and {html}")
     return md, html
 
@@ -686,7 +686,7 @@ def doctor(
         if not Path(path).exists():
             console.print(f"no database at {path}", style="red", markup=False)
             raise typer.Exit(EXIT_USAGE)
-        with connect(path) as con:  # a writer connection migrates on open
+        with connect(path, timeout=_settings(ctx).lock_timeout) as con:  # a writer connection migrates on open
             console.print(f"migrated {path}: schema version "
                           f"{con.execute('SELECT max(version) FROM schema_version').fetchone()[0]}", markup=False)
     try:
@@ -728,6 +728,7 @@ def forget(
 ) -> None:
     """Forget an author on request: their texts, stances and labels go, and are never stored again."""
     from sentiment.store.compact import rewrite_database
+    from sentiment.insight.trends import trend_options
     from sentiment.maintenance.forget import author_key_hash, count_documents, forget_author
 
     settings = _settings(ctx)
@@ -745,9 +746,9 @@ def forget(
         if not yes and not typer.confirm(f"Empty {n} stored documents of author {who}, delete their stances and "
                                          "labels, and store none of their text again?"):
             raise typer.Exit(1)
-        report = forget_author(con, author, key, min_n=settings.min_window_n)
+        report = forget_author(con, author, key, **trend_options(settings))
     if report.documents:
-        rewrite_database(settings.db)  # deleted text must not survive in the file's free blocks
+        rewrite_database(settings.db, settings.lock_timeout)  # deleted text must not survive in the file's free blocks
     # The name is never echoed (terminal logs); the hash identifies the request in `runs`.
     console.print(f"forget: author {report.author_hash}: {report.documents} documents emptied (kept as "
                   f"tombstones so replies keep their thread), {report.stances} stances and {report.labels} "

@@ -54,7 +54,7 @@ def _run(ctx: typer.Context, kind: str, params) -> None:
                           markup=False)
             raise typer.Exit(EXIT_FAILED)
     started = time.perf_counter()
-    with connect(settings.db) as con:
+    with connect(settings.db, timeout=settings.lock_timeout) as con:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console) as progress:
             task = progress.add_task(f"collect {kind}", total=None)

@@ -41,7 +41,7 @@ def open_snapshot(settings: Settings, folder: Path | None = None) -> Snapshot:
     """Open the database for reading without touching the live file's locks."""
     if settings.dashboard_db is not None:
         path = Path(settings.dashboard_db)
-        return Snapshot(connect(path, read_only=True), path, path, copied=False)
+        return Snapshot(connect(path, read_only=True, timeout=settings.reader_wait), path, path, copied=False)
     live = Path(settings.db)
     if not live.exists():
         raise FileNotFoundError(f"no database at {live}: run `sentiment demo` or set SENTIMENT_DB")
@@ -59,7 +59,7 @@ def open_snapshot(settings: Settings, folder: Path | None = None) -> Snapshot:
     wal = live.with_name(live.name + ".wal")
     if wal.exists():
         shutil.copyfile(wal, target.with_name(target.name + ".wal"))
-    return Snapshot(connect(target, read_only=True), target, live, copied=True)
+    return Snapshot(connect(target, read_only=True, timeout=settings.reader_wait), target, live, copied=True)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -197,8 +198,16 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (environment read once)."""
+    """The process-wide settings (environment read once). Only the entry points (the CLI, the
+    flows' ``flows.common``, the dashboard app) call it; library functions take what they need
+    as arguments."""
     return Settings()
+
+
+def built_in(name: str) -> Any:
+    """The built-in default of setting ``name``, without reading the environment: the default a
+    library function uses when its caller gives no value (entry points pass the configured one)."""
+    return Settings.model_fields[name].default
 
 
 def load_author_key(settings: Settings) -> bytes:

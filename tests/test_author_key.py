@@ -11,7 +11,7 @@ import pytest
 
 from sentiment.collect import run_source
 from sentiment.records import Document
-from sentiment.settings import Settings, get_settings, load_author_key
+from sentiment.settings import Settings, load_author_key
 from sentiment.store import connect, snapshot_path, upsert_documents
 from sentiment.store.bulk import _hmac_pads
 from sentiment.text import author_hash
@@ -49,8 +49,7 @@ def _texts(db) -> str:
 def test_the_key_never_enters_the_database_and_other_keys_match_nothing(tmp_path, db_path, monkeypatch):
     monkeypatch.delenv("SENTIMENT_AUTHOR_KEY")
     monkeypatch.setenv("SENTIMENT_AUTHOR_KEY_FILE", str(tmp_path / "data" / "author.key"))
-    get_settings.cache_clear()
-    key = load_author_key(get_settings())
+    key = load_author_key(Settings())
     docs = [Document("reddit", "comment", f"t1_{n}", f"row path comment by {n}", None, thread_id="reddit:t3_p",
                      author=n) for n in NAMES[:2]]
     dump = tmp_path / "RC.ndjson"
@@ -60,7 +59,7 @@ def test_the_key_never_enters_the_database_and_other_keys_match_nothing(tmp_path
                     encoding="utf-8")
     with connect(db_path) as con:
         upsert_documents(con, docs, author_key=key)  # the row path (Python HMAC)
-        assert run_source(con, "dump", {"paths": [str(dump)]}).new == 4  # the bulk path (HMAC in SQL)
+        assert run_source(con, "dump", {"paths": [str(dump)]}, settings=Settings()).new == 4  # the bulk path (HMAC in SQL)
         stored = {r[0] for r in con.execute("SELECT author_hash FROM documents").fetchall()}
     assert stored == {author_hash(n, key) for n in NAMES}  # both paths, the same keyed hashes
 

@@ -31,11 +31,11 @@ import pytest
 from sentiment.classify import load_classifier
 from sentiment.classify.run import classify_pending, count_pending
 from sentiment.collect import run_source
-from sentiment.settings import get_settings
 from sentiment.store import connect, snapshot_path
 from sentiment.store.bulk import DumpFilters, DumpImporter
 from sentiment.store.lock import lock_path
 from sentiment.store.runs import abandon_dead_runs, process_alive, start_run
+from sentiment.settings import Settings
 from tests.conftest import AUTHOR_KEY, ROOT
 from tests.pipeline_state import differences, pipeline_state
 
@@ -138,9 +138,8 @@ def check_runs_after_rerun(db: Path, step: str, pid: int, n_new: int) -> None:
 def test_dump_import_killed_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path, monkeypatch):
     dump = write_dump(tmp_path / "dump.ndjson")
     monkeypatch.setenv("SENTIMENT_DUMP_BATCH_ROWS", str(DUMP_BATCH))
-    get_settings.cache_clear()
     with connect(tmp_path / "clean.duckdb") as con:
-        expected_new = run_source(con, "dump", {"paths": [str(dump)]}).new
+        expected_new = run_source(con, "dump", {"paths": [str(dump)]}, settings=Settings()).new
     expected = pipeline_state(tmp_path / "clean.duckdb", ("documents",))
 
     db = tmp_path / "crashed.duckdb"
@@ -172,7 +171,6 @@ def documents_db(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_classify_killed_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path, documents_db, monkeypatch):
     monkeypatch.setenv("SENTIMENT_BATCH_SIZE", str(CLASSIFY_BATCH))
-    get_settings.cache_clear()
     clean, db = tmp_path / "clean.duckdb", tmp_path / "crashed.duckdb"
     shutil.copyfile(documents_db, clean)
     shutil.copyfile(documents_db, db)

@@ -93,21 +93,16 @@ def rules_db(tmp_path_factory) -> Path:
     from sentiment.collect.files import ingest_paths
     from sentiment.insight.trends import refresh_trends
     from sentiment.records import make_doc_id
-    from sentiment.settings import get_settings
 
     db = tmp_path_factory.mktemp("rules") / "rules.duckdb"
-    with pytest.MonkeyPatch.context() as mp:  # module scope: the per-test settings fixture is not active
-        mp.setenv("SENTIMENT_BOOTSTRAP_DRAWS", "50")  # the intervals' bootstrap is not what is tested here
-        get_settings.cache_clear()
-        with connect(db) as con:
-            ingest_paths(con, [SEEDS], author_key=AUTHOR_KEY)
-            classify_pending(con, load_classifier("baseline"), batch_size=256)
-            gold = [json.loads(line) for line in
-                    (SEEDS / "threads" / "intended_labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
-            audit_from_known_labels(con, 100, {make_doc_id(r["source"], r["external_id"]): r["label"]
-                                               for r in gold}, seed=0)
-            refresh_trends(con, min_n=20)
-        get_settings.cache_clear()
+    with connect(db) as con:
+        ingest_paths(con, [SEEDS], author_key=AUTHOR_KEY)
+        classify_pending(con, load_classifier("baseline"), batch_size=256)
+        gold = [json.loads(line) for line in
+                (SEEDS / "threads" / "intended_labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        audit_from_known_labels(con, 100, {make_doc_id(r["source"], r["external_id"]): r["label"]
+                                           for r in gold}, seed=0)
+        refresh_trends(con, min_n=20, n_boot=50)  # the intervals' bootstrap is not what is tested here
     return db
 
 

@@ -17,6 +17,7 @@ from sentiment.classify.run import pending_documents  # noqa: E402
 from sentiment.collect.config import SourcesError, load_sources  # noqa: E402
 from sentiment.store import connect, upsert_stances  # noqa: E402
 from sentiment.store.writes import ACTIVE_MODEL_KEY, set_meta  # noqa: E402
+from sentiment.settings import Settings
 from tests.conftest import ROOT, run_counts  # noqa: E402
 
 
@@ -170,7 +171,7 @@ def test_expected_skips_are_one_info_line_not_warnings(caplog, tmp_path):
 
     with connect(tmp_path / "x.duckdb") as con:
         (spec,) = load_sources(ROOT / "sentiment.toml")
-        report = run_source(con, spec.kind, spec.params)
+        report = run_source(con, spec.kind, spec.params, settings=Settings())
     assert any("stub" in reason for reason in report.skipped)
     report.skipped["page not fetched: HTTP 404"] = 1
     caplog.set_level(logging.INFO, logger="test-collect")

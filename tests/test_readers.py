@@ -89,13 +89,11 @@ def test_the_published_copy_held_by_a_reader_is_opened_as_it_is(published):
 def test_a_copy_held_for_writing_is_one_line_within_seconds(published, tmp_path, monkeypatch):
     copy = tmp_path / "other.read.duckdb"
     copy.write_bytes(snapshot_path(published).read_bytes())
-    monkeypatch.setenv("SENTIMENT_READER_WAIT", "1")
-    get_settings.cache_clear()
     writer = _hold(copy, "write")
     try:
         started = time.monotonic()
         with pytest.raises(DatabaseBusy) as info:
-            connect(copy, read_only=True)
+            connect(copy, read_only=True, timeout=1)
         assert time.monotonic() - started < 5
         assert str(info.value).startswith(f"{copy} is held open for writing") and "\n" not in str(info.value)
     finally:
@@ -110,13 +108,11 @@ def test_a_busy_database_with_nothing_published_is_one_line_within_seconds(tmp_p
     db = tmp_path / "busy.duckdb"
     connect(db, publish=False).close()
     assert not snapshot_path(db).exists()
-    monkeypatch.setenv("SENTIMENT_READER_WAIT", "1")
-    get_settings.cache_clear()
     holder = _hold_writer(db, 30)  # a run writing now, nothing published yet
     try:
         started = time.monotonic()
         with pytest.raises(DatabaseBusy, match="no read copy has been published yet"):
-            connect(db, read_only=True)
+            connect(db, read_only=True, timeout=1)
         assert time.monotonic() - started < 5  # not SENTIMENT_LOCK_TIMEOUT (900 s)
     finally:
         holder.kill()

@@ -7,6 +7,7 @@ import base64
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date, timedelta
 
 import duckdb
@@ -18,7 +19,7 @@ from sentiment.classify.registry import model_share_caveat
 from sentiment.insight.ppi import MIN_AUDIT
 from sentiment.insight.quantify import ModelCard, Moments, estimate_mix, load_model_card
 from sentiment.insight.quotes import representative_quotes
-from sentiment.settings import LABELS, get_settings
+from sentiment.settings import LABELS, Settings, built_in
 from sentiment.sources.news import SOURCE as WEB_SOURCE
 from sentiment.sources.web import FILE_SOURCE
 from sentiment.insight.stats import newcombe_diff
@@ -270,12 +271,21 @@ def _audit_info(con: duckdb.DuckDBPyConnection, model_version: str | None) -> di
             "caveat": model_share_caveat(model_version)}
 
 
-def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
+def brief_options(settings: Settings) -> dict[str, Any]:
+    """``build_brief``'s keyword arguments as ``settings`` configure them (for the entry points)."""
+    return {"min_n": settings.min_window_n, "quotes_per_label": settings.quotes_per_label,
+            "n_boot": settings.bootstrap_draws}
+
+
+def build_brief(con: duckdb.DuckDBPyConnection, week: str, *, min_n: int = built_in("min_window_n"),
+                quotes_per_label: int = built_in("quotes_per_label"),
+                n_boot: int = built_in("bootstrap_draws")) -> Brief:
     """Collect the week's stance mix, change, events, spikes, quotes and volumes.
 
     Reads the trend tables as the last trends refresh left them (run ``refresh_trends`` first).
+    ``min_n`` (smallest readable window), ``quotes_per_label`` and ``n_boot`` (bootstrap draws)
+    default to the settings' built-in values; entry points pass the configured ones.
     """
-    settings = get_settings()
     start, end = parse_week(week)
     prev_start, prev_end = start - timedelta(days=7), end - timedelta(days=7)
     mix, previous = _mix(con, start, end), _mix(con, prev_start, prev_end)
@@ -305,14 +315,14 @@ def build_brief(con: duckdb.DuckDBPyConnection, week: str) -> Brief:
            ORDER BY day, source = 'all' DESC, source, metric""", [start, end]).fetchall()]
     card = load_model_card(con)
     model_version = get_meta(con, ACTIVE_MODEL_KEY)
-    events, pngs = _events(con, start, end, settings.min_window_n)
+    events, pngs = _events(con, start, end, min_n)
     pngs["share"] = _share_chart(con, start, end)
     return Brief(
         week=week, start=start, end=end, previous_week=week_name(prev_start),
         model_version=model_version, mix=mix, previous_mix=previous,
         changes=changes, change_intervals=intervals, sources=sources, events=events,
-        quotes=_quotes(con, start, end, settings.quotes_per_label), charts=pngs,
-        corrected=_corrected(con, start, end, settings.bootstrap_draws), card=_card_info(card),
+        quotes=_quotes(con, start, end, quotes_per_label), charts=pngs,
+        corrected=_corrected(con, start, end, n_boot), card=_card_info(card),
         audit=_audit_info(con, model_version),
-        spikes=spikes, min_n=settings.min_window_n, totals=totals,
+        spikes=spikes, min_n=min_n, totals=totals,
     )

@@ -22,7 +22,7 @@ import duckdb
 
 from sentiment.collect import dump, files, hn, news, reddit
 from sentiment.collect.base import Collector, CollectReport, Context, Params, Progress, as_datetime
-from sentiment.settings import Settings, get_settings, load_author_key
+from sentiment.settings import Settings, load_author_key
 from sentiment.store import track_run
 from sentiment.store.clock import utcnow
 
@@ -54,10 +54,10 @@ def run_source(
     on_progress: Progress | None = None,
     clock: Callable[[], datetime] | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> CollectReport:
     """Collect from one source; ``params`` are its dataclass or a dict of the CLI option names
-    (see ``sentiment collect``); ``settings`` are the caller's (the environment's when omitted).
+    (see ``sentiment collect``); ``settings`` are the caller's (the entry point's).
 
     Writes the run's ``runs`` row (step ``collect:KIND``) with the report's status: ``ok`` when
     every item was fetched, ``partial`` when some were stored and some failed, ``failed`` when
@@ -66,7 +66,6 @@ def run_source(
     configuration error fails the run (status 'failed', with the error in its notes) and is raised.
     """
     typed = params_for(kind, params)
-    settings = settings or get_settings()
     report = CollectReport(source=kind)
     with track_run(con, f"collect:{kind}") as stats:
         ctx = Context(con, settings, load_author_key(settings), report, on_progress, clock or utcnow)

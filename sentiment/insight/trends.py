@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -30,7 +31,7 @@ from sentiment.classify.audit import AUDIT_ROWS
 from sentiment.insight.ppi import MIN_AUDIT, Audit, PopulationMoments, ShareEstimate, ppi_shares, shift
 from sentiment.insight.quantify import Moments, diff_interval, estimate_mix
 from sentiment.insight.quotes import embed_texts, mmr
-from sentiment.settings import COMMUNITY_KINDS, LABELS, get_settings
+from sentiment.settings import COMMUNITY_KINDS, LABELS, Settings, built_in
 from sentiment.insight.spikes import SpikeRule, find_spikes
 from sentiment.insight.stats import share_shift, wilson  # noqa: F401  (wilson is re-exported)
 from sentiment.store import track_run
@@ -371,20 +372,26 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> No
             con.unregister("_rows")
 
 
+def trend_options(settings: Settings) -> dict[str, Any]:
+    """``refresh_trends``' keyword arguments as ``settings`` configure them (for the entry points)."""
+    return {"min_n": settings.min_window_n,
+            "spike_rule": SpikeRule(baseline_days=settings.spike_baseline_days, z_threshold=settings.spike_z,
+                                    min_n=settings.spike_min_n),
+            "n_boot": settings.bootstrap_draws, "quotes_per_label": settings.quotes_per_label}
+
+
 def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: SpikeRule | None = None,
-                   n_boot: int | None = None, quotes_per_label: int | None = None) -> int:
+                   n_boot: int = built_in("bootstrap_draws"),
+                   quotes_per_label: int = built_in("quotes_per_label")) -> int:
     """Recompute every stored trend table; returns the ``event_shift`` rows written.
 
     First ``stance_day_counts`` is rebuilt from the active model's stances (one scan); the trend
-    views and everything else read from it. Settings supply the spike rule, bootstrap draws and
-    quotes per label unless given. All tables are replaced in one transaction, so readers see
-    the old set or the new, never a mix.
+    views and everything else read from it. The spike rule, bootstrap draws and quotes per label
+    default to the settings' built-in values (``trend_options`` gives the configured ones). All
+    tables are replaced in one transaction, so readers see the old set or the new, never a mix.
     """
-    settings = get_settings()
-    rule = spike_rule or SpikeRule(baseline_days=settings.spike_baseline_days,
-                                   z_threshold=settings.spike_z, min_n=settings.spike_min_n)
-    n_boot = n_boot or settings.bootstrap_draws
-    k = quotes_per_label or settings.quotes_per_label
+    rule = spike_rule or SpikeRule()
+    k = quotes_per_label
     with track_run(con, "trends") as stats, transaction(con):
         model_version = get_meta(con, ACTIVE_MODEL_KEY)
         now = utcnow()

@@ -25,6 +25,7 @@ still holds the old bytes, so the caller then rewrites the file
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -68,10 +69,12 @@ def count_documents(con: duckdb.DuckDBPyConnection, who: str) -> int:
     return con.execute("SELECT count(*) FROM documents WHERE author_hash = ?", [who]).fetchone()[0]
 
 
-def forget_author(con: duckdb.DuckDBPyConnection, name: str, key: bytes, *, min_n: int) -> ForgetReport:
+def forget_author(con: duckdb.DuckDBPyConnection, name: str, key: bytes, *, min_n: int,
+                  **trend_args: Any) -> ForgetReport:
     """Remove ``name``'s texts, stances and labels and block them from being stored again.
 
-    ``min_n`` is the trends step's minimum window size (``settings.min_window_n``).
+    ``min_n`` (the trends step's minimum window size) and ``trend_args`` go to the trends refresh
+    that follows (``trend_options(settings)`` gives them as configured).
     """
     from sentiment.insight.trends import refresh_trends
 
@@ -93,5 +96,5 @@ def forget_author(con: duckdb.DuckDBPyConnection, name: str, key: bytes, *, min_
         stats.n_in = stats.n_updated = n_docs
         stats.notes.update(author_hash=who, documents=n_docs, stances=n_stances, labels=n_labels)
     if n_docs:  # quotes and counts are copies of what was just removed
-        refresh_trends(con, min_n=min_n)
+        refresh_trends(con, min_n=min_n, **trend_args)
     return ForgetReport(who, n_docs, n_stances, n_labels, stats.run_id)

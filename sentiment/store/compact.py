@@ -14,6 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
+from sentiment.settings import built_in
 from sentiment.store.lock import acquire_writer, holds_writer, release_writer
 from sentiment.store.snapshot import publish_file
 
@@ -32,16 +33,15 @@ def quoted_identifier(value: str) -> str:
 def rewrite_database(path: str | Path, timeout: float | None = None) -> None:
     """Copy ``path`` into a fresh file, put it in place and publish the read-only copy.
 
-    Takes the writer lock (waiting up to ``timeout``, default ``SENTIMENT_LOCK_TIMEOUT``); the
+    Takes the writer lock (waiting up to ``timeout``, default ``lock_timeout``'s built-in value; entry points pass
+    the configured one); the
     calling process must not hold a writer connection to the file (close it first).
     """
     from sentiment.store.db import open_writer
 
     path = Path(path)
     if timeout is None:
-        from sentiment.settings import get_settings
-
-        timeout = get_settings().lock_timeout
+        timeout = built_in("lock_timeout")
     if holds_writer(path):
         raise RuntimeError(f"close the writer connection to {path} before rewriting it")
     deadline = time.monotonic() + timeout

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from sentiment.settings import Settings, built_in
 from sentiment.store.clock import utcnow
 from sentiment.store.lock import DatabaseBusy, acquire_writer, release_writer
 from sentiment.store.snapshot import is_read_copy, is_stale, publish_file, snapshot_path
@@ -146,28 +147,33 @@ def open_writer(path: Path, config: dict, deadline: float) -> duckdb.DuckDBPyCon
             delay = min(delay * 2, 2.0)
 
 
+def configured_timeout(settings: Settings, *, read_only: bool = False) -> float:
+    """The wait ``settings`` give a reader (``reader_wait``) or a writer (``lock_timeout``): what
+    entry points pass to ``connect``."""
+    return settings.reader_wait if read_only else settings.lock_timeout
+
+
 def connect(
     path: str | Path, *, read_only: bool = False, publish: bool = True, timeout: float | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the database at ``path``: writers wait for the writer lock, readers get the snapshot.
 
-    Writers (the default) wait up to ``timeout`` seconds (default ``SENTIMENT_LOCK_TIMEOUT``) for
+    Writers (the default) wait up to ``timeout`` seconds (default: ``lock_timeout``'s built-in value;
+    entry points pass the configured ``SENTIMENT_LOCK_TIMEOUT``, see ``configured_timeout``) for
     the lock beside the file, then create and migrate it (and mark runs whose process died as
     abandoned, see ``store.runs``); closing the connection releases the lock
     and, unless ``publish=False``, refreshes the read-only copy. Readers (``read_only=True``) open
     that copy, never the file a writer needs; a missing or stale copy is refreshed first when no
     writer is busy. A reader given the published copy itself (``*.read.duckdb``) opens it as it
     is: it never takes a lock on it and never publishes from it. Readers wait at most ``timeout``
-    seconds (default ``SENTIMENT_READER_WAIT``, a few seconds), then raise ``DatabaseBusy`` (a
+    seconds (default: ``reader_wait``'s built-in value, a few seconds), then raise ``DatabaseBusy`` (a
     file held for writing by another process, nothing published yet) or ``FileNotFoundError``, each
     one line. Extensions are never downloaded: the pipeline makes no network calls of its own.
     """
     path = Path(path)
     config = {"autoinstall_known_extensions": False}
     if timeout is None:
-        from sentiment.settings import get_settings
-
-        timeout = get_settings().reader_wait if read_only else get_settings().lock_timeout
+        timeout = built_in("reader_wait") if read_only else built_in("lock_timeout")
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"no database at {path}: run `sentiment ingest` or `sentiment demo` first")

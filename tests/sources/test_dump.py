@@ -12,6 +12,7 @@ from sentiment.collect import run_source
 from sentiment.sources.dump import parse_line, parse_record
 from sentiment.store import connect, upsert_documents
 from sentiment.store.bulk import DumpFilters, DumpImporter
+from sentiment.settings import Settings
 from tests.conftest import AUTHOR_KEY
 
 T = 1772535600
@@ -87,10 +88,7 @@ def _dump(path, records, extra_lines=()):
 
 
 def test_collect_dump_streams_zst_filters_counts_malformed_and_is_idempotent(con, tmp_path, monkeypatch):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_DUMP_BATCH_ROWS", "4")  # several batches, one transaction each
-    get_settings.cache_clear()
     other = [{"id": f"o{i}", "link_id": "t3_z", "parent_id": "t3_z", "author": "x", "created_utc": T,
               "body": "qwen elsewhere", "subreddit": "MachineLearning"} for i in range(3)]
     old = {"id": "old", "link_id": "t3_p1", "parent_id": "t3_p1", "author": "x", "created_utc": T - 86400 * 30,
@@ -99,7 +97,7 @@ def test_collect_dump_streams_zst_filters_counts_malformed_and_is_idempotent(con
                      [b"{not json\n", b"\xff\xfe broken bytes\n", b'{"id": "x1"}\n', b"[1, 2]\n", b"\n"])
     params = {"paths": [str(comments), str(tmp_path / "missing.zst")], "subreddits": ["r/LocalLLaMA"],
               "since": "2026-03-01", "until": "2026-04-01", "keywords": []}
-    report = run_source(con, "dump", params)
+    report = run_source(con, "dump", params, settings=Settings())
     assert report.new == 10 and report.fetched == 11
     assert report.skipped == {
         "malformed line (not a JSON comment or submission)": 3, "malformed line (not UTF-8)": 1,
@@ -108,11 +106,11 @@ def test_collect_dump_streams_zst_filters_counts_malformed_and_is_idempotent(con
     assert report.failed == [str(tmp_path / "missing.zst")]
     parents = dict(con.execute("SELECT doc_id, parent_id FROM documents").fetchall())
     assert parents["reddit:t1_c4"] == "reddit:t1_c3" and parents["reddit:t1_c3"] == "reddit:t1_c1"
-    again = run_source(con, "dump", params)
+    again = run_source(con, "dump", params, settings=Settings())
     assert (again.new, again.updated, again.unchanged) == (0, 0, 10)
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 10
 
-    keyworded = run_source(con, "dump", {"paths": [str(comments)], "keywords": ["QWEN"]})
+    keyworded = run_source(con, "dump", {"paths": [str(comments)], "keywords": ["QWEN"]}, settings=Settings())
     assert keyworded.skipped["no keyword match"] == 9
     assert (keyworded.new, keyworded.skipped["exact duplicate"]) == (2, 2)  # o0 and "old"; o1, o2 repeat o0
 
@@ -120,18 +118,15 @@ def test_collect_dump_streams_zst_filters_counts_malformed_and_is_idempotent(con
 @pytest.mark.parametrize("suffix", [".ndjson", ".zst"])
 def test_plain_and_zst_dumps_read_the_same(con, tmp_path, suffix):
     path = _dump(tmp_path / f"RS{suffix}", RECORDS[:2])
-    assert run_source(con, "dump", {"paths": [str(path)]}).new == 2
+    assert run_source(con, "dump", {"paths": [str(path)]}, settings=Settings()).new == 2
 
 
 def test_a_corrupt_zst_frame_keeps_the_batches_before_it_and_reports_the_file(con, tmp_path, monkeypatch):
     """A dump whose second zstd frame is damaged: what was read before the damage is stored in
     whole batches, the file is reported as unreadable, and a re-run of the repaired file
     completes the import without duplicates."""
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_DUMP_BATCH_ROWS", "50")
     monkeypatch.setattr("sentiment.sources.dump._BLOCK_BYTES", 2048)  # read the file in many blocks
-    get_settings.cache_clear()
     records = [{"id": f"z{i}", "link_id": "t3_p1", "parent_id": "t3_p1", "author": f"u{i}", "created_utc": T,
                 "body": f"comment number {i}", "subreddit": "LocalLLaMA"} for i in range(400)]
     lines = [json.dumps(r).encode() + b"\n" for r in records]
@@ -140,12 +135,12 @@ def test_a_corrupt_zst_frame_keeps_the_batches_before_it_and_reports_the_file(co
     second[len(second) // 2: len(second) // 2 + 16] = b"\xff" * 16
     path = tmp_path / "RC_broken.zst"
     path.write_bytes(good + bytes(second))
-    report = run_source(con, "dump", {"paths": [str(path)]})
+    report = run_source(con, "dump", {"paths": [str(path)]}, settings=Settings())
     assert report.failed == [str(path)]
     assert any(reason.startswith("dump file not read: ") for reason in report.skipped)
     stored = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     assert 150 <= stored <= 200 and stored % 50 == 0  # whole batches of the first frame
     path.write_bytes(good + zstandard.ZstdCompressor(level=3).compress(b"".join(lines[200:])))
-    again = run_source(con, "dump", {"paths": [str(path)]})
+    again = run_source(con, "dump", {"paths": [str(path)]}, settings=Settings())
     assert (again.new, again.unchanged, again.failed) == (400 - stored, stored, [])
     assert con.execute("SELECT count(DISTINCT doc_id), count(*) FROM documents").fetchone() == (400, 400)

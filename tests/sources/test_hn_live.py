@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sentiment.collect import run_source
+from sentiment.settings import Settings
 from tests.conftest import run_counts
 from tests.fakes.hn import FakeHN, Item, Story
 
@@ -24,13 +25,10 @@ def _story(sid: int, created: int, title: str = "Qwen tech lead Junyang Lin step
 
 @pytest.fixture
 def hn(monkeypatch, fast_backoff):
-    from sentiment.settings import get_settings
-
     with FakeHN() as server:
         monkeypatch.setenv("SENTIMENT_HN_API_URL", f"{server.url}/api/v1")
         monkeypatch.setenv("SENTIMENT_HN_HITS_PER_PAGE", "2")
         monkeypatch.setenv("SENTIMENT_HTTP_TIMEOUT", "0.5")
-        get_settings.cache_clear()
         yield server
 
 
@@ -42,7 +40,7 @@ def test_search_pages_and_item_trees_with_faults(con, hn):
     hn.fail("/api/v1/items/12", "truncated")
     hn.fail("/api/v1/items/13", "slow")
     hn.fail("/api/v1/items/11", "429-retry-after")
-    report = run_source(con, "hn", {"query": "qwen"})
+    report = run_source(con, "hn", {"query": "qwen"}, settings=Settings())
     assert report.failed == [] and (report.new, report.fetched) == (15, 15)  # 3 x (story + 4 comments)
     rows = dict(con.execute("SELECT doc_id, parent_id FROM documents").fetchall())
     assert rows["hn:1203"] == "hn:1202" and rows["hn:1202"] == "hn:1201" and rows["hn:1201"] == "hn:12"
@@ -54,21 +52,21 @@ def test_search_pages_and_item_trees_with_faults(con, hn):
     assert hn.requests_to("/api/v1/search_by_date") == 3  # one 503 retried, then two pages
 
     hn.log.clear()
-    again = run_source(con, "hn", {"query": "Qwen"})
+    again = run_source(con, "hn", {"query": "Qwen"}, settings=Settings())
     assert (again.fetched, again.new) == (0, 0) and hn.requests_to("/api/v1/items/") == 0
     hn.add(_story(14, T0 + 5000))
-    third = run_source(con, "hn", {"query": "qwen"})
+    third = run_source(con, "hn", {"query": "qwen"}, settings=Settings())
     assert (third.new, third.fetched) == (5, 5)
 
 
 def test_a_story_that_keeps_failing_is_retried_next_run(con, hn):
     hn.add(_story(11, T0))
     hn.fail("/api/v1/items/11", "503", times=50)
-    report = run_source(con, "hn", {"query": "qwen"})
+    report = run_source(con, "hn", {"query": "qwen"}, settings=Settings())
     assert report.failed == ["11"] and report.new == 0
     assert any("HTTP 503" in reason for reason in report.skipped)
     hn.clear_faults()
-    again = run_source(con, "hn", {"query": "qwen"})
+    again = run_source(con, "hn", {"query": "qwen"}, settings=Settings())
     assert again.failed == [] and again.new == 5
 
 
@@ -78,9 +76,9 @@ def test_run_counts_add_up_with_a_failed_story(con, hn):
     hn.add(_story(11, T0))
     hn.add(_story(12, T0 + 1000))
     hn.fail("/api/v1/items/11", "503", times=50)
-    run_source(con, "hn", {"query": "qwen"})
+    run_source(con, "hn", {"query": "qwen"}, settings=Settings())
     hn.clear_faults()
-    run_source(con, "hn", {"query": "qwen"})  # 11 from the failures, the search past the watermark
+    run_source(con, "hn", {"query": "qwen"}, settings=Settings())  # 11 from the failures, the search past the watermark
     hn.add(_story(13, T0 + 2000))
-    run_source(con, "hn", {"query": "qwen"})  # only the story newer than the watermark
+    run_source(con, "hn", {"query": "qwen"}, settings=Settings())  # only the story newer than the watermark
     assert run_counts(con, "collect:hn") == [(6, 5, 0, 0, 1), (5, 5, 0, 0, 0), (5, 5, 0, 0, 0)]

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from sentiment.collect import run_source
+from sentiment.settings import Settings
 from tests.fakes.reddit import FakeComment as C
 from tests.fakes.reddit import FakeThread
 from tests.fakes.server import FakeServer, Request, Response
@@ -29,12 +30,9 @@ class RawSite(FakeServer):
 
 @pytest.fixture
 def raw_site(monkeypatch, fast_backoff):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_HTTP_TIMEOUT", "2")
     with RawSite() as server:
         monkeypatch.setenv("SENTIMENT_HN_API_URL", f"{server.url}/api/v1")
-        get_settings.cache_clear()
         yield server
 
 
@@ -57,7 +55,7 @@ def test_hn_hostile_items_are_stored_or_reported_by_id(con, raw_site):
     raw_site.bodies["/api/v1/items/1"] = _json(good)
     raw_site.bodies["/api/v1/items/2"] = Response(200, json.dumps(good).encode()[:200], {"Content-Type": "application/json"})
     raw_site.bodies["/api/v1/items/3"] = _json({"id": 3, "type": "comment", "children": []})
-    report = run_source(con, "hn", {"query": "qwen"})
+    report = run_source(con, "hn", {"query": "qwen"}, settings=Settings())
     stored = dict(con.execute("SELECT doc_id, length(text) FROM documents").fetchall())
     assert set(stored) == {"hn:1", "hn:11", "hn:111"} and stored["hn:11"] == len(HUGE.strip())
     assert report.failed == ["2", "3"]  # cut-off body (after its retries) and a non-story root
@@ -86,7 +84,7 @@ def test_hostile_pages_and_feeds_are_reported_not_raised(con, raw_site):
                                      .encode("latin-1"), {"Content-Type": "text/html; charset=utf-8"})
     raw_site.bodies["/empty"] = Response(200, b"", {"Content-Type": "text/html"})
     raw_site.bodies["/bin"] = Response(200, bytes(range(256)) * 4, {"Content-Type": "text/html; charset=bogus"})
-    report = run_source(con, "feeds", {"urls": [f"{base}/feed.xml", f"{base}/cut.xml"]})
+    report = run_source(con, "feeds", {"urls": [f"{base}/feed.xml", f"{base}/cut.xml"]}, settings=Settings())
     assert report.new == 1 and report.failed == [f"{base}/cut.xml", f"{base}/empty", f"{base}/bin"]
     assert report.skipped["feed entry link is not an http(s) URL"] == 2
     assert report.skipped["feed entry without a link"] == 1
@@ -101,7 +99,7 @@ def test_reddit_live_hostile_comments(con, reddit):
         C("c", "\x00\x01 control characters \u202e RTL", "dave", T + 3),
     ])
     reddit.add(thread)
-    report = run_source(con, "reddit", {"threads": ["abc"]})
+    report = run_source(con, "reddit", {"threads": ["abc"]}, settings=Settings())
     rows = dict(con.execute("SELECT doc_id, text FROM documents").fetchall())
     assert set(rows) == {"reddit:t3_abc", "reddit:t1_a", "reddit:t1_a1", "reddit:t1_c"}
     assert rows["reddit:t1_a1"] == "reply \ufffd with a broken escape" and len(rows["reddit:t1_a"]) > 1_000_000 - 5

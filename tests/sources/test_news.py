@@ -7,16 +7,14 @@ import pytest
 
 from sentiment.collect import run_source
 from sentiment.sources.news import canonical_url, decode_page
+from sentiment.settings import Settings
 from tests.conftest import run_counts
 from tests.fakes.web import FakeNewsSite
 
 
 @pytest.fixture
 def site(monkeypatch, fast_backoff):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_HTTP_TIMEOUT", "0.5")
-    get_settings.cache_clear()
     with FakeNewsSite() as server:
         server.build()
         yield server
@@ -34,7 +32,7 @@ def test_canonical_url_and_charset_decoding():
 def test_feeds_collect_articles_quotes_and_dedupe(con, site):
     site.fail("/news/alibaba-reply", "503")
     report = run_source(con, "feeds", {"urls": [f"{site.url}/feed.xml", f"{site.url}/atom.xml",
-                                                f"{site.url}/not-a-feed"]})
+                                                f"{site.url}/not-a-feed"]}, settings=Settings())
     assert report.failed == [f"{site.url}/not-a-feed", f"{site.url}/news/missing"]
     assert report.skipped["page not fetched: HTTP 404"] == 1
     assert report.skipped["feed not read: not an RSS/Atom feed"] == 1
@@ -53,7 +51,7 @@ def test_feeds_collect_articles_quotes_and_dedupe(con, site):
     assert lead[4].date().isoformat() == "2026-03-03"
 
     site.log.clear()
-    again = run_source(con, "feeds", {"urls": [f"{site.url}/feed.xml"]})
+    again = run_source(con, "feeds", {"urls": [f"{site.url}/feed.xml"]}, settings=Settings())
     assert again.new == 0 and again.skipped["article already stored"] == 2
     assert site.requests_to("/news/qwen-lead") == 0 and site.requests_to("/news/missing") == 1  # retried
     assert site.requests_to("/not-a-feed") == 1  # the feed that failed is read again too
@@ -62,11 +60,11 @@ def test_feeds_collect_articles_quotes_and_dedupe(con, site):
 
 def test_pages_by_url_use_the_canonical_address(con, site):
     urls = [f"{site.url}/news/qwen-lead?utm_campaign=x", f"{site.url}/news/qwen-lead/#comments"]
-    report = run_source(con, "pages", {"urls": urls})
+    report = run_source(con, "pages", {"urls": urls}, settings=Settings())
     assert (report.new, report.failed) == (2, [])  # the article and its quote, once
     assert report.skipped["same canonical URL already collected in this run"] == 1
     assert con.execute("SELECT DISTINCT url FROM documents").fetchall() == [(f"{site.url}/news/qwen-lead",)]
-    assert run_source(con, "pages", {"urls": urls[:1]}).unchanged == 2
+    assert run_source(con, "pages", {"urls": urls[:1]}, settings=Settings()).unchanged == 2
 
 
 def test_run_counts_add_up_for_feeds_and_pages(con, site):
@@ -74,11 +72,11 @@ def test_run_counts_add_up_for_feeds_and_pages(con, site):
     the documents: every item lands in one count, first run and re-run."""
     site.fail("/news/alibaba-reply", "503")
     feeds = [f"{site.url}/feed.xml", f"{site.url}/atom.xml", f"{site.url}/not-a-feed"]
-    run_source(con, "feeds", {"urls": feeds})
-    run_source(con, "feeds", {"urls": feeds})
+    run_source(con, "feeds", {"urls": feeds}, settings=Settings())
+    run_source(con, "feeds", {"urls": feeds}, settings=Settings())
     urls = [f"{site.url}/news/qwen-lead?utm_campaign=x", f"{site.url}/news/qwen-lead/#comments", f"{site.url}/nope"]
-    run_source(con, "pages", {"urls": urls})
-    run_source(con, "pages", {"urls": urls})
+    run_source(con, "pages", {"urls": urls}, settings=Settings())
+    run_source(con, "pages", {"urls": urls}, settings=Settings())
     # feeds: 2 articles and their 2 quotes new; the non-feed, the 404 and the syndicated copy
     # skipped; then the 2 stored articles skipped unfetched beside the same three
     assert run_counts(con, "collect:feeds") == [(7, 4, 0, 0, 3), (5, 0, 0, 0, 5)]

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+from sentiment.settings import Settings
 
 from tests.conftest import AUTHOR_KEY, ROOT, free_port
 from tests.fakes.hn import FakeHN
@@ -92,7 +93,7 @@ def test_a_dump_file_that_failed_is_read_again_with_its_own_filters(con, tmp_pat
     from sentiment.collect import run_source
 
     dump = tmp_path / "RC.ndjson"  # not there yet (a mount that was down)
-    report = run_source(con, "dump", {"paths": [str(dump)], "subreddits": ["LocalLLaMA"], "since": "2026-03-01"})
+    report = run_source(con, "dump", {"paths": [str(dump)], "subreddits": ["LocalLLaMA"], "since": "2026-03-01"}, settings=Settings())
     assert (report.status, report.failed) == ("failed", [str(dump)])
     item = con.execute("SELECT item FROM collect_failures WHERE source = 'dump'").fetchone()[0]
     assert item.startswith("file?path=") and "subreddits=LocalLLaMA" in item and "since=2026-03-01" in item
@@ -102,7 +103,7 @@ def test_a_dump_file_that_failed_is_read_again_with_its_own_filters(con, tmp_pat
         encoding="utf-8")
     other = tmp_path / "other.ndjson"
     other.write_text("", encoding="utf-8")
-    again = run_source(con, "dump", {"paths": [str(other)]})  # another file, no filters
+    again = run_source(con, "dump", {"paths": [str(other)]}, settings=Settings())  # another file, no filters
     assert (again.status, again.new, again.failed) == ("ok", 5, [])  # the retry kept its subreddit filter
     assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
     assert [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()] == ["failed", "ok"]
@@ -115,8 +116,8 @@ def test_pages_and_feeds_behind_a_closed_port_fail_and_a_half_failing_site_is_pa
     from tests.fakes.web import FakeNewsSite
 
     closed = f"http://127.0.0.1:{free_port()}"
-    pages = run_source(con, "pages", {"urls": [f"{closed}/a", f"{closed}/b"]})
-    feeds = run_source(con, "feeds", {"urls": [f"{closed}/feed.xml"]})
+    pages = run_source(con, "pages", {"urls": [f"{closed}/a", f"{closed}/b"]}, settings=Settings())
+    feeds = run_source(con, "feeds", {"urls": [f"{closed}/feed.xml"]}, settings=Settings())
     assert (pages.status, feeds.status) == ("failed", "failed")
     assert con.execute("SELECT source, item FROM collect_failures ORDER BY source, item").fetchall() == [
         ("feeds", f"{closed}/feed.xml"), ("web", f"{closed}/a"), ("web", f"{closed}/b")]
@@ -126,10 +127,10 @@ def test_pages_and_feeds_behind_a_closed_port_fail_and_a_half_failing_site_is_pa
         site.build()
         site.fail("/news/alibaba-reply", "503", times=20)
         urls = [f"{site.url}/news/qwen-lead", f"{site.url}/news/alibaba-reply"]
-        half = run_source(con, "pages", {"urls": urls})
+        half = run_source(con, "pages", {"urls": urls}, settings=Settings())
         assert (half.status, half.failed) == ("partial", [urls[1]]) and half.new == 2  # an article and its quote
         site.clear_faults()
-        again = run_source(con, "pages", {"urls": []})  # nothing new asked for: the failed page is retried
+        again = run_source(con, "pages", {"urls": []}, settings=Settings())  # nothing new asked for: the failed page is retried
         assert (again.status, again.failed, again.new) == ("ok", [], 2)  # the reply and its quote
     statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
     assert statuses == ["failed", "failed", "partial", "ok"]

@@ -11,6 +11,7 @@ import pytest
 from sentiment.collect import run_source
 from sentiment.collect.files import ingest_paths
 from sentiment.sources.page import decode_html, extract_page, guessed_date, parse_stated
+from sentiment.settings import Settings
 from tests.conftest import AUTHOR_KEY
 from tests.fakes.server import FakeServer, Request, Response
 
@@ -100,10 +101,7 @@ class Site(FakeServer):
 
 @pytest.fixture
 def site(monkeypatch, fast_backoff):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_HTTP_TIMEOUT", "2")
-    get_settings.cache_clear()
     with Site() as server:
         yield server
 
@@ -129,7 +127,7 @@ def test_the_feed_date_wins_undated_entries_stay_undated_and_no_link_is_fetched_
     site.html("/feed", _rss(site, [("/a?utm_source=rss", "Sun, 28 Oct 2018 11:10:00 +0100"),
                                    ("/b", "Sun, 28 Oct 2018 11:10:00 +0100"), ("/c", None), ("/d", None)]),
               "application/rss+xml")
-    report = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]})
+    report = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, settings=Settings())
     assert report.failed == []
     rows = dict((r[0].rsplit("/", 1)[1], r[1:]) for r in con.execute(
         "SELECT url, created_at, date_source FROM documents WHERE kind = 'article'").fetchall())
@@ -138,21 +136,18 @@ def test_the_feed_date_wins_undated_entries_stay_undated_and_no_link_is_fetched_
     assert rows["c"] == (None, "none")
     assert rows["4"] == (None, "none")
     site.log.clear()
-    again = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]})
+    again = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, settings=Settings())
     assert again.skipped["article already stored"] == 4
     assert [p for _, p in site.log] == ["/feed"]  # /d is known as an alias of /story/4
     assert con.execute("SELECT url FROM document_aliases").fetchall() == [(f"{site.url}/d",)]
 
 
 def test_only_articles_are_stored(con, site, monkeypatch):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_PAGE_MAX_BYTES", "20000")
-    get_settings.cache_clear()
     site.html("/json", json.dumps({"error": "not html"}).encode(), "application/json")
     site.html("/paper.pdf", b"%PDF-1.4 ...", "application/pdf")
     site.html("/big", page("Big", body=BODY * 40).encode(), "text/html; charset=utf-8")
-    report = run_source(con, "pages", {"urls": [f"{site.url}/json", f"{site.url}/paper.pdf", f"{site.url}/big"]})
+    report = run_source(con, "pages", {"urls": [f"{site.url}/json", f"{site.url}/paper.pdf", f"{site.url}/big"]}, settings=Settings())
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
     assert report.skipped["not an HTML page (application/json)"] == 1
     assert report.skipped["not an HTML page (application/pdf)"] == 1
@@ -164,19 +159,19 @@ def test_only_articles_are_stored(con, site, monkeypatch):
 def test_another_hosts_page_does_not_replace_the_article_at_its_canonical_url(con, site):
     home = f"{site.url}/news/original"
     site.html("/news/original", page("Original", head=f'<link rel="canonical" href="{home}">').encode())
-    run_source(con, "pages", {"urls": [home]})
+    run_source(con, "pages", {"urls": [home]}, settings=Settings())
     stored = con.execute("SELECT doc_id, text FROM documents WHERE kind = 'article'").fetchall()
     # the same server reached by another host name, serving other text under the same canonical URL
     other = site.url.replace("127.0.0.1", "localhost")
     site.html("/mirror", page("Mirror", head=f'<link rel="canonical" href="{home}">',
                               body="<p>Entirely different text " + "padding words " * 40 + "</p>").encode())
-    report = run_source(con, "pages", {"urls": [f"{other}/mirror"]})
+    report = run_source(con, "pages", {"urls": [f"{other}/mirror"]}, settings=Settings())
     assert report.skipped["page claims another host's canonical URL, stored there with other text"] == 1
     assert con.execute("SELECT doc_id, text FROM documents WHERE kind = 'article'").fetchall() == stored
     # the original host changing its own text is an update
     site.html("/news/original", page("Original", head=f'<link rel="canonical" href="{home}">',
                                      body=BODY.replace("Monday", "Thursday")).encode())
-    assert run_source(con, "pages", {"urls": [home]}).updated == 1
+    assert run_source(con, "pages", {"urls": [home]}, settings=Settings()).updated == 1
 
 
 def test_ingest_and_collect_store_the_same_article_from_the_same_bytes(con, site, tmp_path, db_path):
@@ -186,7 +181,7 @@ def test_ingest_and_collect_store_the_same_article_from_the_same_bytes(con, site
     site.html("/zeitung", raw)  # no charset anywhere: header, meta and BOM all absent
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "zeitung.html").write_bytes(raw)
-    run_source(con, "pages", {"urls": [f"{site.url}/zeitung"]})
+    run_source(con, "pages", {"urls": [f"{site.url}/zeitung"]}, settings=Settings())
     query = ("SELECT title, text, created_at, date_source, language FROM documents "
              "WHERE kind = 'article'")
     collected = con.execute(query).fetchall()
@@ -218,7 +213,6 @@ def test_a_bad_field_in_articles_yaml_skips_that_field_only(con, tmp_path):
 
 
 def test_extraction_in_worker_processes_stores_what_one_process_stores(site, tmp_path, monkeypatch):
-    from sentiment.settings import get_settings
     from sentiment.store import connect
 
     days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "today", "again")
@@ -233,9 +227,8 @@ def test_extraction_in_worker_processes_stores_what_one_process_stores(site, tmp
     stored = {}
     for workers in ("0", "2"):
         monkeypatch.setenv("SENTIMENT_PAGE_WORKERS", workers)
-        get_settings.cache_clear()
         with connect(tmp_path / f"w{workers}.duckdb") as con:
-            report = run_source(con, "pages", {"urls": urls})
+            report = run_source(con, "pages", {"urls": urls}, settings=Settings())
             stored[workers] = (
                 con.execute("SELECT doc_id, title, text, created_at, date_source FROM documents ORDER BY doc_id").fetchall(),
                 con.execute("SELECT item, reason, permanent FROM collect_failures ORDER BY item").fetchall(),

@@ -8,6 +8,7 @@ import pytest
 
 from sentiment.collect import run_source
 from sentiment.sources.reddit_live import RedditConfigError
+from sentiment.settings import Settings
 from tests.conftest import run_counts
 from tests.fakes.reddit import FakeComment as C
 from tests.fakes.reddit import FakeThread, walk
@@ -60,7 +61,7 @@ def test_listing_collects_whole_forests_once_and_rerun_fetches_only_new(con, red
     reddit.add(t1)
     reddit.add(t2)
     reddit.add(_thread("zzz", BASE + 50, title="Unrelated GPU prices"))
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     expected = _expected(t1, t2)
     assert len(expected) == 26  # 2 posts + 2 x 12 comments
     assert report.failed == [] and report.new == 26 and report.fetched == 26
@@ -86,12 +87,12 @@ def test_listing_collects_whole_forests_once_and_rerun_fetches_only_new(con, red
     assert unclassified == 4  # only the deleted/removed placeholders
 
     reddit.log.clear()
-    again = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    again = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     assert (again.fetched, again.new, again.failed) == (0, 0, [])
     assert reddit.requests_to("/comments/") == 0  # the watermark stopped the listing
     t3 = _thread("ghi", BASE + 200)
     reddit.add(t3)
-    third = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    third = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     assert (third.new, third.fetched) == (13, 13)
     assert _stored(con) == _expected(t1, t2, t3)
     runs = con.execute("SELECT step, status, n_new FROM runs WHERE step LIKE 'collect:%' ORDER BY started_at").fetchall()
@@ -102,11 +103,11 @@ def test_refetching_a_thread_updates_edited_comments(con, reddit):
     t = _thread("abc", BASE)
     reddit.add(t)
     url = "https://www.reddit.com/r/LocalLLaMA/comments/abc/qwen_tech_lead_steps_down/"
-    assert run_source(con, "reddit", {"threads": [url]}).new == 13
+    assert run_source(con, "reddit", {"threads": [url]}, settings=Settings()).new == 13
     t.comments[2].body = "Edited: thanks, but I am worried now"
     t.comments[2].edited = BASE + 500
     t.comments[0].replies[0].body = "[deleted]"
-    report = run_source(con, "reddit", {"threads": ["abc"]})
+    report = run_source(con, "reddit", {"threads": ["abc"]}, settings=Settings())
     assert (report.new, report.updated, report.unchanged) == (0, 2, 11)
     assert _stored(con) == _expected(t)
     rows = dict(con.execute("SELECT doc_id, text FROM documents WHERE doc_id IN "
@@ -123,7 +124,7 @@ def test_rate_limits_server_errors_and_broken_bodies_lose_nothing(con, reddit):
     reddit.fail("/api/morechildren/", "429")               # in the middle of replace_more
     reddit.fail("/comments/abc/_/", "429-retry-after")     # continue-this-thread, with Retry-After: 0
     reddit.fail("/comments/abc", "503")                    # prawcore retries 5xx itself
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     assert report.failed == [] and report.new == 26
     assert _stored(con) == _expected(t1, t2)
     status, notes = con.execute("SELECT status, notes FROM runs").fetchone()
@@ -131,14 +132,11 @@ def test_rate_limits_server_errors_and_broken_bodies_lose_nothing(con, reddit):
 
 
 def test_a_slow_response_past_the_timeout_is_retried(con, reddit, monkeypatch):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_REDDIT_SITE", "sentiment-test-short-timeout")
-    get_settings.cache_clear()
     t = _thread("abc", BASE)
     reddit.add(t)
     reddit.fail("/comments/abc/", "slow")
-    report = run_source(con, "reddit", {"threads": ["abc"]})
+    report = run_source(con, "reddit", {"threads": ["abc"]}, settings=Settings())
     assert report.failed == [] and report.new == 13
     assert reddit.requests_to("/comments/abc/") >= 2
 
@@ -148,26 +146,23 @@ def test_a_thread_that_keeps_failing_is_reported_and_retried_next_run(con, reddi
     reddit.add(t1)
     reddit.add(t2)
     reddit.fail("/comments/def", "429", times=100)
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     assert report.failed == ["def"] and report.new == 13
     assert any(r.startswith("thread not fetched: rate limited (429)") for r in report.skipped)
     assert con.execute("SELECT item, attempts FROM collect_failures").fetchall() == [("def", 1)]
     notes = json.loads(con.execute("SELECT notes FROM runs").fetchone()[0])
     assert notes["failed"] == ["def"]
     reddit.clear_faults()
-    again = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    again = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     assert again.failed == [] and again.new == 13
     assert _stored(con) == _expected(t1, t2)
     assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
 
 
 def test_an_unknown_praw_site_is_a_clear_error_and_a_failed_run(con, reddit, monkeypatch):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_REDDIT_SITE", "no-such-site")
-    get_settings.cache_clear()
     with pytest.raises(RedditConfigError, match="no-such-site"):
-        run_source(con, "reddit", {"subreddit": "LocalLLaMA"})
+        run_source(con, "reddit", {"subreddit": "LocalLLaMA"}, settings=Settings())
     assert con.execute("SELECT step, status FROM runs").fetchall() == [("collect:reddit", "failed")]
 
 
@@ -180,8 +175,8 @@ def test_a_dump_backfill_and_the_live_client_share_doc_ids(con, reddit, tmp_path
              for c, p in walk(t.comments) if c.body not in ("[deleted]", "[removed]")]
     dump = tmp_path / "RC.ndjson"
     dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert run_source(con, "dump", {"paths": [str(dump)]}).new == 10
-    live = run_source(con, "reddit", {"threads": ["abc"]})
+    assert run_source(con, "dump", {"paths": [str(dump)]}, settings=Settings()).new == 10
+    live = run_source(con, "reddit", {"threads": ["abc"]}, settings=Settings())
     assert (live.new, live.updated, live.unchanged) == (3, 0, 10)  # the post and the two placeholders
     assert _stored(con) == _expected(t)
 
@@ -191,14 +186,14 @@ def test_new_listing_with_since_and_limit(con, reddit):
     threads = [_thread(pid, BASE + i * day, title=f"Thread {pid}") for i, pid in enumerate(("aaa", "bbb", "ccc"))]
     for t in threads:
         reddit.add(t)
-    report = run_source(con, "reddit", {"subreddit": "localllama", "limit": 1})
+    report = run_source(con, "reddit", {"subreddit": "localllama", "limit": 1}, settings=Settings())
     assert report.new == 13 and reddit.requests_to("/r/localllama/new") == 1  # only the newest, ccc
     assert _stored(con) == _expected(threads[2])
     # the watermark is per (subreddit, query): a search scope starts from scratch, bounded by --since
     from datetime import datetime, timezone
 
     since = datetime.fromtimestamp(BASE + day, tz=timezone.utc).date().isoformat()
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "thread", "since": since})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "thread", "since": since}, settings=Settings())
     assert (report.new, report.unchanged) == (13, 13)  # bbb new, ccc re-read; aaa is before --since
     assert _stored(con) == _expected(*threads[1:])
     watermarks = con.execute("SELECT scope FROM collect_watermarks ORDER BY scope").fetchall()
@@ -211,10 +206,10 @@ def test_run_counts_add_up_with_a_failed_thread_and_a_watermark(con, reddit):
     reddit.add(_thread("abc", BASE))
     reddit.add(_thread("def", BASE + 100))
     reddit.fail("/comments/def", "429", times=100)
-    run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     reddit.clear_faults()
-    run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})  # def from the failures
-    run_source(con, "reddit", {"threads": ["abc", "def"]})
+    run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())  # def from the failures
+    run_source(con, "reddit", {"threads": ["abc", "def"]}, settings=Settings())
     assert run_counts(con, "collect:reddit") == [
         (14, 13, 0, 0, 1),   # abc's 13 documents new, def not fetched
         (14, 13, 0, 0, 1),   # def's 13 new; the listing stopped at the watermark

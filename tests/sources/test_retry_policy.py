@@ -2,7 +2,7 @@
 source that retries it, permanent ones retried a few spaced times then given up (doctor lists
 them, ``--retry-given-up`` retries them), transient ones spaced across runs, and pending retries of
 other URLs held to a time budget. A loopback site answers with real status codes and bodies; the
-run's clock is injected (``run_source(..., clock=...)``) instead of sleeping."""
+run's clock is injected (``run_source(..., clock=..., settings=Settings())``) instead of sleeping."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sentiment.skips import is_expected_skip
 from sentiment.collect.retries import CREDENTIALS, GIVEN_UP, OVER_BUDGET, WAITING
 from sentiment.store import connect
 from sentiment.maintenance.doctor import check_database
+from sentiment.settings import Settings
 from tests.fakes.server import Request, Response
 from tests.sources.test_pages import BODY, Site, page
 
@@ -27,13 +28,10 @@ SPACING = 600
 
 @pytest.fixture
 def site(monkeypatch):
-    from sentiment.settings import get_settings
-
     for name, value in {"BACKOFF_SECONDS": "0.01", "COLLECT_RETRIES": "2", "HTTP_TIMEOUT": "5",
                         "RETRY_SPACING_SECONDS": str(SPACING), "RETRY_SPACING_MAX_SECONDS": "3600",
                         "RETRY_GIVE_UP_AFTER": "3", "RETRY_BUDGET_SECONDS": "20"}.items():
         monkeypatch.setenv(f"SENTIMENT_{name}", value)
-    get_settings.cache_clear()
     with Site() as server:
         server.html("/good", page("Good news", body=BODY).encode())
         yield server
@@ -52,23 +50,23 @@ def failures(con) -> dict[str, tuple]:
 def test_a_404_is_retried_spaced_then_given_up_listed_by_doctor_and_retried_on_request(db_path, site):
     gone = f"{site.url}/gone"
     with connect(db_path) as con:
-        first = run_source(con, "pages", {"urls": [gone]}, clock=at(0))
+        first = run_source(con, "pages", {"urls": [gone]}, clock=at(0), settings=Settings())
         assert (first.status, first.failed) == ("failed", [gone])
         assert site.requests_to("/gone") == 1  # a 404 is not retried within the run
         assert failures(con)["gone"] == ("web", 1, True, T0 + timedelta(seconds=SPACING), None, "HTTP 404")
         # a run asked for another URL before the next attempt is due does not touch it
-        early = run_source(con, "pages", {"urls": [f"{site.url}/good"]}, clock=at(9))
+        early = run_source(con, "pages", {"urls": [f"{site.url}/good"]}, clock=at(9), settings=Settings())
         assert (early.status, early.skipped[WAITING], site.requests_to("/gone")) == ("ok", 1, 1)
         # due after 10 minutes: tried once, then spaced twice as far
-        second = run_source(con, "pages", {"urls": []}, clock=at(11))
+        second = run_source(con, "pages", {"urls": []}, clock=at(11), settings=Settings())
         assert second.failed == [gone] and site.requests_to("/gone") == 2
         assert failures(con)["gone"][1:5] == (2, True, T0 + timedelta(minutes=11 + 20), None)
-        assert run_source(con, "pages", {"urls": []}, clock=at(30)).skipped[WAITING] == 1
-        third = run_source(con, "pages", {"urls": []}, clock=at(32))
+        assert run_source(con, "pages", {"urls": []}, clock=at(30), settings=Settings()).skipped[WAITING] == 1
+        third = run_source(con, "pages", {"urls": []}, clock=at(32), settings=Settings())
         assert third.failed == [gone] and site.requests_to("/gone") == 3
         assert failures(con)["gone"][1:5] == (3, True, None, T0 + timedelta(minutes=32))  # given up
         # a year later it is still not fetched; the run says so and is ok
-        later = run_source(con, "pages", {"urls": []}, clock=at(60 * 24 * 365))
+        later = run_source(con, "pages", {"urls": []}, clock=at(60 * 24 * 365), settings=Settings())
         assert (later.status, later.skipped[GIVEN_UP], site.requests_to("/gone")) == ("ok", 1, 3)
     doctor = check_database(db_path, now=T0 + timedelta(days=1))
     found = {f.check: f for f in doctor.findings}
@@ -89,10 +87,10 @@ def test_a_404_is_retried_spaced_then_given_up_listed_by_doctor_and_retried_on_r
 def test_a_page_asked_for_by_name_is_fetched_whatever_its_schedule(con, site):
     gone = f"{site.url}/gone"
     for minute in range(3):  # three runs in three minutes, each asked for it
-        run_source(con, "pages", {"urls": [gone]}, clock=at(minute))
+        run_source(con, "pages", {"urls": [gone]}, clock=at(minute), settings=Settings())
     assert site.requests_to("/gone") == 3
     assert failures(con)["gone"][1:3] == (3, True) and failures(con)["gone"][4] is not None  # given up
-    assert run_source(con, "pages", {"urls": [gone]}, clock=at(4)).failed == [gone]  # still asked: fetched
+    assert run_source(con, "pages", {"urls": [gone]}, clock=at(4), settings=Settings()).failed == [gone]  # still asked: fetched
     assert site.requests_to("/gone") == 4
 
 
@@ -100,7 +98,7 @@ def test_transient_failures_back_off_across_runs_and_are_never_given_up(con, sit
     site.html("/flaky", page("Flaky", body=BODY.replace("Monday", "Tuesday")).encode())
     site.fail("/flaky", "503", times=100)
     flaky = f"{site.url}/flaky"
-    run_source(con, "pages", {"urls": [flaky]}, clock=at(0))
+    run_source(con, "pages", {"urls": [flaky]}, clock=at(0), settings=Settings())
     assert site.requests_to("/flaky") == 3  # asked for: the in-run back-off (2 retries)
     source, attempts, permanent, next_at, given_up, reason = failures(con)["flaky"]
     assert (source, attempts, permanent, next_at, given_up) == ("web", 1, False, T0 + timedelta(minutes=10), None)
@@ -109,13 +107,13 @@ def test_transient_failures_back_off_across_runs_and_are_never_given_up(con, sit
     for n in range(2, 8):  # each retry waits twice as long as the last, up to the one-hour cap
         minute = (failures(con)["flaky"][3] - T0).total_seconds() / 60 + 0.5
         before = site.requests_to("/flaky")
-        run_source(con, "pages", {"urls": []}, clock=at(minute))
+        run_source(con, "pages", {"urls": []}, clock=at(minute), settings=Settings())
         assert site.requests_to("/flaky") == before + 1  # a retry is one attempt: the spacing is the back-off
         wait = failures(con)["flaky"][3] - (T0 + timedelta(minutes=minute))
         assert wait == timedelta(seconds=min(SPACING * 2 ** (n - 1), 3600))
     assert failures(con)["flaky"][1:5:3] == (7, None)  # seven attempts, not given up
     site.clear_faults()
-    assert run_source(con, "pages", {"urls": []}, clock=at(minute + 61)).new == 1
+    assert run_source(con, "pages", {"urls": []}, clock=at(minute + 61), settings=Settings()).new == 1
     assert con.execute("SELECT count(*) FROM collect_failures").fetchone()[0] == 0
 
 
@@ -131,20 +129,17 @@ class SlowSite(Site):
 
 
 def test_pending_retries_of_other_urls_stay_within_the_time_budget(con, monkeypatch, site):
-    from sentiment.settings import get_settings
-
     with SlowSite() as slow:
         slow.html("/good", page("Good", body=BODY).encode())
         slow.delay = 0.0
         for n in range(4):  # four earlier failures (404s an hour ago) that now hang for 3 s each
-            run_source(con, "pages", {"urls": [f"{slow.url}/slow{n}"]}, clock=at(-60))
+            run_source(con, "pages", {"urls": [f"{slow.url}/slow{n}"]}, clock=at(-60), settings=Settings())
         slow.delay = 3.0
         assert len(failures(con)) == 4
         monkeypatch.setenv("SENTIMENT_RETRY_BUDGET_SECONDS", "1")
-        get_settings.cache_clear()
         slow.log.clear()
         started = time.monotonic()
-        report = run_source(con, "pages", {"urls": [f"{slow.url}/good"]}, clock=at(0))
+        report = run_source(con, "pages", {"urls": [f"{slow.url}/good"]}, clock=at(0), settings=Settings())
         took = time.monotonic() - started
         assert report.new == 1
         assert took < 2.5, took  # not 4 x 3 s: one retry, its timeout cut to the 1 s budget
@@ -164,8 +159,8 @@ def _rss(site: Site, links: list[str], date: str = "Sun, 28 Oct 2018 11:10:00 +0
 def test_feeds_and_pages_keep_and_retry_their_own_failures(con, site):
     site.html("/feed", _rss(site, ["/good", "/entry"]), "application/rss+xml")
     site.fail("/entry", "503", times=100)
-    feeds = run_source(con, "feeds", {"urls": [f"{site.url}/feed", f"{site.url}/no-feed"]}, clock=at(0))
-    pages = run_source(con, "pages", {"urls": [f"{site.url}/page-gone"]}, clock=at(0))
+    feeds = run_source(con, "feeds", {"urls": [f"{site.url}/feed", f"{site.url}/no-feed"]}, clock=at(0), settings=Settings())
+    pages = run_source(con, "pages", {"urls": [f"{site.url}/page-gone"]}, clock=at(0), settings=Settings())
     assert feeds.failed == [f"{site.url}/no-feed", f"{site.url}/entry"] and pages.failed == [f"{site.url}/page-gone"]
     rows = failures(con)
     assert {k: v[0] for k, v in rows.items()} == {"no-feed": "feeds", "entry": "feeds", "page-gone": "web"}
@@ -177,11 +172,11 @@ def test_feeds_and_pages_keep_and_retry_their_own_failures(con, site):
     site.clear_faults()
     site.html("/feed", _rss(site, ["/good"]), "application/rss+xml")  # the entry has left the feed
     site.html("/entry", page("Entry", body=BODY.replace("Monday", "Sunday")).encode())
-    again = run_source(con, "pages", {"urls": []}, clock=at(11))
+    again = run_source(con, "pages", {"urls": []}, clock=at(11), settings=Settings())
     assert [p for _, p in site.log] == ["/page-gone"]  # pages never retry what feeds left
     assert again.failed == [f"{site.url}/page-gone"]
     site.log.clear()
-    retried = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(11))
+    retried = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(11), settings=Settings())
     assert sorted(p for _, p in site.log) == ["/entry", "/feed", "/no-feed"]  # never /page-gone
     assert retried.new == 1
     # the retried entry keeps the feed's own date, though the feed no longer lists it
@@ -192,18 +187,18 @@ def test_feeds_and_pages_keep_and_retry_their_own_failures(con, site):
 
 def test_an_entry_listed_again_waits_for_its_spaced_attempt(con, site):
     site.html("/feed", _rss(site, ["/good", "/entry-gone"]), "application/rss+xml")
-    run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(0))
+    run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(0), settings=Settings())
     assert failures(con)["entry-gone"][:3] == ("feeds", 1, True)
     site.log.clear()
-    early = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(5))
+    early = run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(5), settings=Settings())
     assert [p for _, p in site.log] == ["/feed"] and early.skipped[WAITING] == 1 and early.status == "ok"
-    run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(11))
+    run_source(con, "feeds", {"urls": [f"{site.url}/feed"]}, clock=at(11), settings=Settings())
     assert site.requests_to("/entry-gone") == 1 and failures(con)["entry-gone"][1] == 2
 
 
 def test_a_credential_url_left_by_a_run_waits_for_its_url(con, site):
-    run_source(con, "pages", {"urls": [f"{site.url}/gone?token=S3CRET"]}, clock=at(0))
-    report = run_source(con, "pages", {"urls": []}, clock=at(60))
+    run_source(con, "pages", {"urls": [f"{site.url}/gone?token=S3CRET"]}, clock=at(0), settings=Settings())
+    report = run_source(con, "pages", {"urls": []}, clock=at(60), settings=Settings())
     assert report.skipped[CREDENTIALS] == 1 and site.requests_to("/gone") == 1
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from sentiment.collect import run_source
 from sentiment.sources.reddit_live import RedditConfigError
+from sentiment.settings import Settings
 from tests.conftest import ROOT
 from tests.fakes.reddit import FakeComment, FakeReddit, FakeThread
 from tests.fakes.web import FakeNewsSite
@@ -157,30 +158,27 @@ def test_in_process_runs_leak_nothing_to_logs_exceptions_or_tables(env_credentia
     caplog.set_level(logging.DEBUG)  # prawcore and urllib3 log every request at DEBUG
     errors: list[str] = []
 
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": "qwen"}, settings=Settings())
     assert report.new == 12 and report.failed == []
     assert reddit.requests_to("/api/v1/access_token") >= 1
 
     reddit.fail("/r/LocalLLaMA/new", "429", times=10)
     reddit.fail("/comments/abc", "503")  # prawcore retries a 5xx itself, then ours takes the 429s
     reddit.fail("/comments/abc", "429", times=10)
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "threads": ["abc"]})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "threads": ["abc"]}, settings=Settings())
     assert sorted(report.failed) == ["abc", "listing r/localllama?q="]
     errors += [*report.failed, *report.skipped]
     reddit.clear_faults()
 
     monkeypatch.setenv("praw_client_secret", WRONG_SECRET)  # the token endpoint answers 401
-    report = run_source(con, "reddit", {"threads": ["def"]})
+    report = run_source(con, "reddit", {"threads": ["def"]}, settings=Settings())
     assert report.failed == ["listing r/localllama?q=", "abc", "def"]  # the listing and abc: pending
     assert any("401" in r for r in report.skipped)
     errors += list(report.skipped)
 
     monkeypatch.setenv("SENTIMENT_REDDIT_SITE", "no-such-site")
-    from sentiment.settings import get_settings
-
-    get_settings.cache_clear()
     with pytest.raises(RedditConfigError) as info:
-        run_source(con, "reddit", {"threads": ["def"]})
+        run_source(con, "reddit", {"threads": ["def"]}, settings=Settings())
     errors.append("".join(traceback.format_exception(info.value)))
 
     log_text = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
@@ -220,28 +218,25 @@ def test_redact_url(url, shown):
 
 
 def test_feed_and_page_urls_with_credentials_are_recorded_redacted(con, tmp_path, monkeypatch):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("SENTIMENT_COLLECT_RETRIES", "1")
-    get_settings.cache_clear()
     secrets = ["hunter2", "S3CRET-FEEDTOKEN", "S3CRET-PAGETOKEN"]
     with FakeNewsSite() as web:
         web.build()
         page = f"{web.url}/news/alibaba-reply?token=S3CRET-PAGETOKEN"
         web.fail("/news/alibaba-reply", "503", times=10)
         feed = web.url.replace("http://", "http://reader:hunter2@") + "/missing.xml?access_token=S3CRET-FEEDTOKEN"
-        pages = run_source(con, "pages", {"urls": [page]})
-        feeds = run_source(con, "feeds", {"urls": [feed]})
+        pages = run_source(con, "pages", {"urls": [page]}, settings=Settings())
+        feeds = run_source(con, "feeds", {"urls": [feed]}, settings=Settings())
         assert pages.failed == [f"{web.url}/news/alibaba-reply?token=***"]
         assert feeds.failed == [feed.replace("reader:hunter2", "***").replace("S3CRET-FEEDTOKEN", "***")]
         # the failed page is recorded masked; it is retried only when its URL is given again
-        again = run_source(con, "pages", {"urls": []})
+        again = run_source(con, "pages", {"urls": []}, settings=Settings())
         assert any("held credentials" in r for r in again.skipped)
         assert con.execute("SELECT source, item FROM collect_failures ORDER BY source").fetchall() == [
             ("feeds", feeds.failed[0]), ("web", f"{web.url}/news/alibaba-reply?token=***")]
         web.clear_faults()
-        retried = run_source(con, "pages", {"urls": [page]})
+        retried = run_source(con, "pages", {"urls": [page]}, settings=Settings())
         assert retried.failed == [] and retried.new >= 1
     assert con.execute("SELECT source FROM collect_failures").fetchall() == [("feeds",)]  # never given again
     urls = [r[0] for r in con.execute("SELECT url FROM documents WHERE kind = 'article'").fetchall()]

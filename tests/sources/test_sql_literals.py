@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from sentiment.cli import app
 from sentiment.collect import run_source
+from sentiment.settings import Settings
 from tests.fakes.reddit import FakeComment, FakeThread
 
 INJECTION = "'; drop table documents; --"
@@ -59,13 +60,13 @@ def test_reddit_query_and_subreddit_are_literal_watermark_keys(con, reddit):
     thread = FakeThread("abc", "LocalLLaMA", f"Title with {INJECTION} in it", T,
                         comments=[FakeComment("abc1", "a reply", "bob", T + 1)])
     reddit.add(thread)
-    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": INJECTION})
+    report = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": INJECTION}, settings=Settings())
     assert report.new == 2
     assert con.execute("SELECT scope FROM collect_watermarks").fetchall() == [(f"r/localllama?q={INJECTION}",)]
-    again = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": INJECTION})
+    again = run_source(con, "reddit", {"subreddit": "LocalLLaMA", "query": INJECTION}, settings=Settings())
     assert again.fetched == 0 and reddit.requests_to("/comments/abc") == 1  # the literal key matched
     for sub in (INJECTION, QUOTES, "%", "_"):
-        odd = run_source(con, "reddit", {"subreddit": sub, "query": "%"})
+        odd = run_source(con, "reddit", {"subreddit": sub, "query": "%"}, settings=Settings())
         assert odd.new == 0
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
     assert con.execute("SELECT count(*) FROM collect_watermarks").fetchone()[0] == 1

@@ -16,6 +16,7 @@ from sentiment.cli import app
 from sentiment.collect import run_source
 from sentiment.store import connect
 from sentiment.maintenance.doctor import check_database
+from sentiment.settings import Settings
 from tests.conftest import AUTHOR_KEY, SEEDS, free_port
 
 runner = CliRunner()
@@ -45,13 +46,10 @@ def healthy(tmp_path) -> Path:
 
 
 def test_a_failed_collect_and_its_waiting_search_are_reported_with_the_command(healthy, monkeypatch):
-    from sentiment.settings import get_settings
-
     monkeypatch.setenv("SENTIMENT_HN_API_URL", f"http://127.0.0.1:{free_port()}/api/v1")
     monkeypatch.setenv("SENTIMENT_COLLECT_RETRIES", "0")
-    get_settings.cache_clear()
     with connect(healthy) as con:
-        assert run_source(con, "hn", {"query": "qwen lead"}).status == "failed"
+        assert run_source(con, "hn", {"query": "qwen lead"}, settings=Settings()).status == "failed"
     before = hashlib.sha256(healthy.read_bytes()).hexdigest()
     result = runner.invoke(app, ["doctor", "--db", str(healthy)], env={"COLUMNS": "250"})
     assert result.exit_code == 1 and "healthy" not in result.output

@@ -19,6 +19,7 @@ from sentiment.records import Document
 from sentiment.store import connect, snapshot_path, upsert_documents
 from sentiment.text import author_hash
 from sentiment.insight.trends import refresh_trends
+from sentiment.settings import Settings
 from tests.conftest import AUTHOR_KEY, run_counts
 
 THREAD = "reddit:t3_p"
@@ -150,13 +151,13 @@ def test_forget_from_a_dump_stays_forgotten_when_the_dump_is_imported_again(con,
     ]
     dump = tmp_path / "RC.ndjson"
     dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n", encoding="utf-8")
-    assert run_source(con, "dump", {"paths": [str(dump)]}).new == 4
+    assert run_source(con, "dump", {"paths": [str(dump)]}, settings=Settings()).new == 4
     from sentiment.maintenance.forget import forget_author
 
     report = forget_author(con, "mallory", AUTHOR_KEY, min_n=1)
     assert (report.documents, report.stances, report.labels) == (2, 0, 0)
     before = con.execute("SELECT * FROM documents ORDER BY doc_id").fetchall()
-    again = run_source(con, "dump", {"paths": [str(dump)]})
+    again = run_source(con, "dump", {"paths": [str(dump)]}, settings=Settings())
     assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
     assert con.execute("SELECT * EXCLUDE (fetched_at) FROM documents ORDER BY doc_id").fetchall() == \
         [row[:11] + row[12:] for row in before]
