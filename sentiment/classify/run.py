@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 
 from sentiment.classify.base import Classifier
+from sentiment.classify.examples import bundled_examples
+from sentiment.classify.metrics import score
 from sentiment.classify.shipped import Batch, stances_table
 from sentiment.settings import COMMUNITY_KINDS, LABELS
 from sentiment.store import track_run, upsert_stances
@@ -61,9 +63,6 @@ def quality_card(classifier: Classifier) -> dict | None:
         dev = onnx or card.get("dev")
         return {"model_version": classifier.model_version, "labels": list(LABELS), "dev": dev,
                 "ece": dev.get("ece") if dev else None}
-    from sentiment.classify.examples import bundled_examples
-    from sentiment.classify.metrics import score
-
     examples = bundled_examples("dev")
     preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
     dev = score([e.label for e in examples], np.array([p.probs for p in preds])).as_dict()
