@@ -110,7 +110,16 @@ def _refresh_trends(settings: Settings, con) -> None:
         console.print(f"  {model_share_caveat(get_meta(con, ACTIVE_MODEL_KEY))}", style="yellow", markup=False)
 
 
+def _window_cell(cell: dict, small: bool) -> str:
+    """One stance's cell of a window row (see ``window_rows``): share (Wilson interval, %), ``*``
+    when the window is too small to read, ``–`` when it is empty."""
+    if cell["share"] is None:
+        return "–"
+    return f"{cell['share']:.0%} ({100 * cell['low']:.0f}–{100 * cell['high']:.0f})" + ("*" if small else "")
+
+
 def _print_event_table(settings: Settings, con) -> None:
+    from sentiment.insight.event_table import window_rows
     from sentiment.insight.trends import event_shift_table, event_window_table
 
     table = event_window_table(con)
@@ -126,14 +135,8 @@ def _print_event_table(settings: Settings, con) -> None:
         out.add_column("n", justify="right")
         for label in LABELS:
             out.add_column(label, justify="right")
-        for window, rows in group.groupby("window", sort=False):
-            r0 = rows.iloc[0]
-            cells = []
-            for r in rows.itertuples():
-                small = r.n_window < settings.min_window_n
-                cells.append("–" if r.n_window == 0 else
-                             f"{r.share:.0%} ({100 * r.ci_low:.0f}–{100 * r.ci_high:.0f})" + ("*" if small else ""))
-            out.add_row(window, str(int(r0.n_window)), *cells)
+        for w in window_rows(group, settings.min_window_n):
+            out.add_row(w["window"], str(w["n"]), *(_window_cell(w["cells"][label], w["small"]) for label in LABELS))
         console.print(out)
         overall = shifts[(shifts.event_id == event_id) & (shifts.source == "all")]
         if not overall.empty and overall.iloc[0].p_value == overall.iloc[0].p_value:
