@@ -1,4 +1,5 @@
-"""What every flow shares: the database path, run names, and the retry policy of network tasks."""
+"""What every flow shares: its settings (the one place a flow reads them), the database it opens,
+run names, and the retry policy of network tasks."""
 
 from __future__ import annotations
 

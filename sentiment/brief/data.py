@@ -16,6 +16,7 @@ from sentiment.brief import charts
 from sentiment.brief.weeks import parse_week, week_name
 from sentiment.classify.audit import AuditState, audit_state
 from sentiment.classify.registry import model_share_caveat
+from sentiment.insight.event_table import window_rows
 from sentiment.insight.ppi import MIN_AUDIT
 from sentiment.insight.quantify import ModelCard, Moments, estimate_mix, load_model_card
 from sentiment.insight.quotes import representative_quotes
@@ -170,15 +171,7 @@ def _events(con: duckdb.DuckDBPyConnection, start: date, end: date, min_n: int) 
         occurred = occurred.date() if hasattr(occurred, "date") else occurred
         if not (start - timedelta(days=21) <= occurred <= end + timedelta(days=21)):
             continue
-        windows = []
-        for window, rows in group.groupby("window", sort=False):
-            first = rows.iloc[0]
-            cells = {r.label: {"n": int(r.n), "share": None if r.n_window == 0 else float(r.share),
-                               "low": None if r.n_window == 0 else float(r.ci_low),
-                               "high": None if r.n_window == 0 else float(r.ci_high)}
-                     for r in rows.itertuples()}
-            windows.append({"window": window, "date_from": first.date_from, "date_to": first.date_to,
-                            "n": int(first.n_window), "small": int(first.n_window) < min_n, "cells": cells})
+        windows = window_rows(group, min_n)
         effects: dict[str, dict[str, dict]] = {}
         for row in con.execute(
                 """SELECT method, label, n_before, n_after, share_before, share_after, diff, diff_low,

@@ -422,6 +422,15 @@ def refresh_trends(con: duckdb.DuckDBPyConnection, *, min_n: int, spike_rule: Sp
     return len(shift)
 
 
+def trend_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """What the last refresh found beyond the shift tests: the spikes stored, and the event windows
+    whose shares the audit corrected (PPI++, all sources)."""
+    return con.execute(
+        "SELECT (SELECT count(*) FROM spikes), "
+        "(SELECT count(DISTINCT (event_id, \"window\")) FROM adjusted_shares WHERE method = 'ppi' AND source = 'all')"
+    ).fetchone()
+
+
 def undated_left_out(con: duckdb.DuckDBPyConnection) -> int:
     """Classified community documents without a date, which every trend table leaves out (the
     ``undated_documents`` view has them per source and kind)."""

@@ -8,7 +8,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from sentiment.cli import app
-from sentiment.cli_collect import collect_app
+from sentiment.cli.collect import collect_app
 from tests.conftest import ROOT, SEED_000, SEEDS, run_counts
 from tests.sources.test_reddit_live import BASE, _thread
 

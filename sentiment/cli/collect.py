@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sentiment.cli.output import console, print_skips, progress_bar
+from sentiment.cli.session import open_writer, settings_of
+
 
 collect_app = typer.Typer(help="Collect from Reddit, Hacker News, dumps, news feeds, pages or files.",
                           no_args_is_help=True, pretty_exceptions_show_locals=False)
-console = Console()
 
 
 def _date(value: Optional[str], option: str) -> Optional[str]:
@@ -34,12 +35,10 @@ def _run(ctx: typer.Context, kind: str, params) -> None:
     """Run one collector and exit by the outcome rule: 0 when every item was collected, 3 when
     some were stored and some failed, 1 when none could be (see ``sentiment.store.runs``)."""
     from sentiment.collect import COLLECTORS, run_source
-    from sentiment.settings import get_settings
     from sentiment.sources.reddit_live import RedditConfigError
-    from sentiment.store import connect
     from sentiment.store.runs import EXIT_USAGE, exit_code
 
-    settings = ctx.obj or get_settings()
+    settings = settings_of(ctx)
     paths = list(getattr(params, "paths", ()))
     missing = [p for p in paths if not Path(p).exists()]
     if missing:  # refused before anything is opened: no database, lock or key is created
@@ -54,9 +53,8 @@ def _run(ctx: typer.Context, kind: str, params) -> None:
                           markup=False)
             raise typer.Exit(EXIT_FAILED)
     started = time.perf_counter()
-    with connect(settings.db, timeout=settings.lock_timeout) as con:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console) as progress:
+    with open_writer(settings) as con:
+        with progress_bar() as progress:
             task = progress.add_task(f"collect {kind}", total=None)
             try:
                 report = run_source(con, kind, params, settings=settings,
@@ -71,10 +69,7 @@ def _run(ctx: typer.Context, kind: str, params) -> None:
     console.print(
         f"collect {kind}: {report.fetched} documents fetched → {report.new} new, {report.updated} updated, "
         f"{report.unchanged} unchanged ({time.perf_counter() - started:.1f}s)", markup=False)
-    for reason, count in sorted(report.skipped.items()):
-        named = report.examples.get(reason)
-        console.print(f"  skipped {count}: {reason}" + (f" (e.g. {', '.join(named)})" if named else ""),
-                      style="yellow", markup=False)
+    print_skips(report.skipped, report.examples)
     if report.failed:
         console.print(f"  failed {len(report.failed)} ({COLLECTORS[kind].retried}): " + ", ".join(report.failed[:20])
                       + (" …" if len(report.failed) > 20 else ""), style="red", markup=False)
