@@ -5,7 +5,7 @@ classified by a fake model with a model card, then times:
 - the whole ``refresh_trends`` (event shift, effects, corrected shares with bootstrap, spikes, quotes);
 - each public trend view/table and each saved query in ``dashboards/queries``, against the
   baseline of one plain scan of ``classified_documents`` (the cost of touching every row once).
-Targets (issue 7): every trend query < 200 ms, the whole refresh < 10 s.
+Targets: every trend query < 200 ms, the whole refresh < 10 s.
 """
 
 from __future__ import annotations

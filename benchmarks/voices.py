@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sentiment.sources.page import decode_html  # noqa: E402
 from sentiment.sources.web import parse_article  # noqa: E402
 
-KINDS = ("comment", "quote")
+VOICE_KINDS = ("comment", "quote")
 
 
 def key(text: str) -> str:
@@ -50,7 +50,7 @@ def voices(path: Path) -> dict[str, list[str]]:
     html = path.suffix.lower() in (".html", ".htm")
     raw = decode_html(path.read_bytes())
     parsed = parse_article(raw, external_id=path.stem, is_html=html)
-    found: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    found: dict[str, list[str]] = {kind: [] for kind in VOICE_KINDS}
     for doc in parsed.documents:
         if doc.kind in found and (html or doc.kind == "quote"):
             found[doc.kind].append(doc.text)
@@ -93,23 +93,23 @@ def main() -> None:
         draft = {"pages": {}}
         for path in files:
             found = voices(path)
-            draft["pages"][path.name] = {kind: [key(t) for t in found[kind]] for kind in KINDS}
+            draft["pages"][path.name] = {kind: [key(t) for t in found[kind]] for kind in VOICE_KINDS}
             if args.show:
-                for kind in KINDS:
+                for kind in VOICE_KINDS:
                     for text in found[kind]:
                         print(f"{path.name}\t{kind}\t{key(text)}\t{' '.join(text.split())[:140]}")
         args.draft.write_text(json.dumps(draft, indent=1) + "\n", encoding="utf-8")
         print(f"draft of {len(files)} pages written to {args.draft}; correct it by hand before scoring")
         return
     labels = json.loads(args.labels.read_text(encoding="utf-8"))["pages"]
-    totals = {kind: Counter() for kind in KINDS}
-    print(f"{'page':44} " + "  ".join(f"{k + 's found/labelled/matched':>30}" for k in KINDS))
+    totals = {kind: Counter() for kind in VOICE_KINDS}
+    print(f"{'page':44} " + "  ".join(f"{k + 's found/labelled/matched':>30}" for k in VOICE_KINDS))
     for path in files:
         if path.name not in labels:
             continue
         found = voices(path)
         cells, notes = [], []
-        for kind in KINDS:
+        for kind in VOICE_KINDS:
             labelled = labels[path.name].get(kind, [])
             if path.suffix.lower() == ".txt" and kind == "comment":
                 cells.append(f"{'–':>30}")
@@ -119,13 +119,13 @@ def main() -> None:
             cells.append(f"{len(found[kind]):>18}/{len(labelled)}/{matched}".rjust(30))
             notes += [f"  false {kind}: {' '.join(text.split())[:140]}" for text in wrong]
             notes += [f"  missed {kind}: label {k}" for k in missed]
-        if any(labels[path.name].get(k) for k in KINDS) or any(found[k] for k in KINDS):
+        if any(labels[path.name].get(k) for k in VOICE_KINDS) or any(found[k] for k in VOICE_KINDS):
             print(f"{path.name[:44]:44} " + "  ".join(cells))
         if args.show:
             print("\n".join(notes)) if notes else None
     unscored = [p.name for p in files if p.name not in labels]
     print()
-    for kind in KINDS:
+    for kind in VOICE_KINDS:
         t = totals[kind]
         print(f"{kind}s: {t['found']} found, {t['labelled']} labelled, {t['matched']} matched on {t['pages']} pages: "
               f"precision {_ratio(t['matched'], t['found'])}, recall {_ratio(t['matched'], t['labelled'])}")

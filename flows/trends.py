@@ -1,7 +1,8 @@
-"""The trends flow: refresh the stored trend tables (shift tests) after new stances.
+"""The trends flow: refresh every stored trend table after new stances.
 
-The event-window views are plain SQL and always current; this flow recomputes what needs
-Python (``sentiment.insight.trends.refresh_trends``) in one short writer connection.
+``sentiment.insight.trends.refresh_trends`` rebuilds the daily stance counts the trend views read,
+then the shift tests, effect sizes, audit-corrected shares, spikes and quotes, in one short writer
+connection and one transaction.
 """
 
 from __future__ import annotations

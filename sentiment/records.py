@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sentiment.skips import HasSkips, Skips
 
-KINDS = ("article", "post", "comment", "quote")
+DOCUMENT_KINDS = ("article", "post", "comment", "quote")
 
 
 def make_doc_id(source: str, external_id: str) -> str:
@@ -49,7 +49,7 @@ class Document:
 
     def __post_init__(self) -> None:
         # The last check before the store: a wrong type here would fail a whole batch's write.
-        if self.kind not in KINDS:
+        if self.kind not in DOCUMENT_KINDS:
             raise ValueError(f"unknown document kind {self.kind!r}")
         if not isinstance(self.external_id, str) or not self.external_id:
             raise ValueError(f"external_id must be non-empty text, got {self.external_id!r:.60}")

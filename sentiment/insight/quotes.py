@@ -57,8 +57,8 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float = 0.6) ->
     n = len(relevance)
     if n == 0 or k <= 0:
         return []
-    # einsum, not ``@``: these matrices are tiny, and a multithreaded BLAS spinning up its threads
-    # on a busy machine cost ~50 ms per call here, against ~1 ms for the plain loop.
+    # einsum, not ``@``: these matrices are tiny, and a multithreaded BLAS would spend longer
+    # starting its threads than computing them.
     sims = np.einsum("ij,kj->ik", vectors, vectors)
     chosen = [int(np.argmax(relevance))]
     best_sim = sims[chosen[0]].copy()
