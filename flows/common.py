@@ -77,7 +77,7 @@ def require_trained(model: str) -> None:
     """Fail at once when ``model`` needs a preset that is not trained here (see ``PresetNotTrained``)."""
     from sentiment.classify.registry import untrained_presets
 
-    missing = untrained_presets(model, get_settings())
+    missing = untrained_presets(model, settings())
     if missing:
         commands = " && ".join(f"sentiment train --preset {p}" for p in missing)
         raise PresetNotTrained(
