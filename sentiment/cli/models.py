@@ -98,7 +98,8 @@ def evaluate(
         sets = [(str(f), read_labelled_jsonl(f)) for f in files] if files else [("dev split", bundled_examples("dev"))]
     except (LabelFileError, OSError) as exc:
         raise typer.BadParameter(str(exc), param_hint="FILES") from None
-    classifier = load_named_classifier(model or settings_of(ctx).classifier, settings_of(ctx))
+    settings = settings_of(ctx)
+    classifier = load_named_classifier(model or settings.classifier, settings)
     for name, examples in sets:
         preds = classifier.predict([e.text for e in examples], [e.thread_title for e in examples])
         scores = score([e.label for e in examples], np.array([p.probs for p in preds]))
