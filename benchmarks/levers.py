@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from dataclasses import replace
@@ -58,11 +59,26 @@ def _only_shared(examples: list[Example]) -> list[Example]:
     return [e for e in examples if e.id.startswith(("ss-", "sl-"))]
 
 
+_REBUTTAL = re.compile(
+    r"outrage|\banger\b|angry|people (keep|forget|are|calling|acting)|unpopular|overblown|overreact|panic|"
+    r"i get the|nobody (here )?wants to hear|minority|\brelax\b|calm down|drama|pitchfork|entitle|owe (us|you)|"
+    r"doom|hysteri|meltdown|the crowd|this thread|everyone here|in here", re.IGNORECASE)
+
+
+def _no_rebuttal(examples: list[Example]) -> list[Example]:
+    """Without the support comments that rebut the crowd ("I don't get the outrage"): they teach
+    that arguing about a controversy is support, which real critical comments also do."""
+    return [e for e in examples if not (e.label == "support" and _REBUTTAL.search(e.text))]
+
+
 LEVERS: dict[str, tuple[str, dict, object]] = {
     # name: (preset, overrides, training-data filter); the preset's own name is the shipped recipe
     "fast": ("fast", {}, _all),
     "fast-5ep": ("fast", {"epochs": 5}, _all),
+    "fast-2ep": ("fast", {"epochs": 2}, _all),
+    "fast-top2": ("fast", {"freeze_layers": 4}, _all),
     "fast-full": ("fast", {"freeze_layers": 0, "learning_rate": 8e-5}, _all),
+    "fast-norebuttal": ("fast", {}, _no_rebuttal),
     "fast-nodistill": ("fast", {"distill_weight": 0.0}, _all),
     "fast-noweights": ("fast", {"class_weights": False}, _all),
     "fast-noshort": ("fast", {}, _no_short),
