@@ -38,6 +38,7 @@ from sentiment.classify.presets import get_preset  # noqa: E402
 from sentiment.settings import LABELS, Settings  # noqa: E402
 
 REAL_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev" / "comments.jsonl"
+CANDIDATES = Path(__file__).resolve().parent / "candidates"
 
 
 def _all(examples: list[Example]) -> list[Example]:
@@ -84,10 +85,10 @@ LEVERS: dict[str, tuple[str, dict, object]] = {
     "fast-noshort": ("fast", {}, _no_short),
     "fast-short": ("fast", {}, _only_short),
     "accurate": ("accurate", {}, _all),
-    "accurate-full-short": ("accurate", {"freeze_layers": 0, "learning_rate": 2e-5, "epochs": 4}, _only_short),
-    "accurate-full-shared": ("accurate", {"freeze_layers": 0, "learning_rate": 2e-5}, _only_shared),
-    "accurate-top6": ("accurate", {"freeze_layers": 6}, _all),
-    "accurate-full": ("accurate", {"freeze_layers": 0, "learning_rate": 2e-5}, _all),
+    "accurate-top4": ("accurate", {"freeze_layers": 8, "learning_rate": 5e-5}, _all),
+    "accurate-top6": ("accurate", {"freeze_layers": 6, "learning_rate": 5e-5}, _all),
+    "accurate-full-short": ("accurate", {"epochs": 4}, _only_short),
+    "accurate-full-shared": ("accurate", {}, _only_shared),
 }
 
 
@@ -128,10 +129,16 @@ def run_one(lever: str, seed: int, train_examples, sets: dict[str, list[Example]
 
 
 def calibrated(logits: dict[str, np.ndarray], dev_gold: list[str],
-               rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Probabilities at the temperature fitted on authored dev (its ``rows`` only, when given)."""
-    rows = rows if rows is not None else np.ones(len(dev_gold), dtype=bool)
-    t = fit_temperature(logits["dev"][rows], [g for g, keep in zip(dev_gold, rows) if keep])
+               rows: np.ndarray | None = None, cand_gold: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Probabilities at the temperature fitted on authored dev (its ``rows`` only, when given),
+    or on the held-out candidate comments when ``cand_gold`` is given."""
+    if cand_gold is not None:
+        if "cand" not in logits:
+            sys.exit("this run has no logits on benchmarks/candidates (measured before they were kept)")
+        t = fit_temperature(logits["cand"], cand_gold)
+    else:
+        rows = rows if rows is not None else np.ones(len(dev_gold), dtype=bool)
+        t = fit_temperature(logits["dev"][rows], [g for g, keep in zip(dev_gold, rows) if keep])
     return {key: softmax(value, t) for key, value in logits.items() if key == "dev" or key.startswith("real")}
 
 
@@ -186,9 +193,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cached-only", action="store_true",
                         help="train nothing: report only the levers and seeds already in --out")
-    parser.add_argument("--calibrate-on", choices=("dev", "real-like"), default="dev",
-                        help="fit the temperature on all of authored dev, or only on its comments written "
-                             "in real threads' voices (r-* files) and its long implicit ones")
+    parser.add_argument("--calibrate-on", choices=("dev", "real-like", "candidates"), default="dev",
+                        help="fit the temperature on all of authored dev, only on its comments written "
+                             "in real threads' voices (r-* files) and its long implicit ones, or on the "
+                             "1,560 candidate comments no preset trains on (benchmarks/candidates)")
     args = parser.parse_args()
     if not args.real_dev.exists():
         sys.exit(f"no real-comment development set at {args.real_dev} (use --real-dev FILE)")
@@ -203,9 +211,13 @@ def main() -> None:
 
     teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
     seeds = [int(s) for s in args.seeds.split(",")]
+    candidates = extra_examples(CANDIDATES)
+    cand_gold = [e.label for e in candidates] if args.calibrate_on == "candidates" else None
     sets = {"real": real, "dev": dev, "real_notitle": [replace(e, thread_title=None) for e in real],
-            "real_headtail": head_tail(real)}
+            "real_headtail": head_tail(real), "cand": candidates}
     levers = [lever for lever in args.levers.split(",") if lever]
+    if cand_gold is not None and any(lever.partition("@")[2] for lever in levers):
+        sys.exit("--calibrate-on candidates needs levers that do not train on extra comments")
     measured: dict[str, list[dict[str, np.ndarray]]] = {}
     for lever in levers:
         if lever.partition("@")[0] not in LEVERS:
@@ -213,7 +225,7 @@ def main() -> None:
         done = [seed for seed in seeds if (args.out / f"{lever.replace('/', '_')}-s{seed}.npz").exists()]
         measured[lever] = [
             calibrated(run_one(lever, seed, train_examples, sets, args.out,
-                               args.threads, teacher), dev_gold, rows)
+                               args.threads, teacher), dev_gold, rows, cand_gold)
             for seed in (done if args.cached_only else seeds)]
         if not measured[lever]:
             del measured[lever]
@@ -222,7 +234,8 @@ def main() -> None:
         for part in parts:
             if part not in measured:
                 cached = [args.out / f"{part.replace('/', '_')}-s{seed}.npz" for seed in seeds]
-                measured[part] = [calibrated(dict(np.load(path)), dev_gold, rows) for path in cached if path.exists()]
+                measured[part] = [calibrated(dict(np.load(path)), dev_gold, rows, cand_gold)
+                                  for path in cached if path.exists()]
         # one member per seed; a lever with fewer seeds repeats its own
         runs = max(len(measured[p]) for p in parts)
         measured[combo] = [{k: np.mean([measured[p][i % len(measured[p])][k] for p in parts], axis=0)
