@@ -24,7 +24,9 @@ class Preset:
     max_length: int
     """Tokens per (title, comment) pair; longer pairs lose the end of the longer part."""
     freeze_layers: int
-    """Lower transformer layers (and the embeddings) kept frozen: cheaper training, little loss."""
+    """Lower transformer layers (and the embeddings) kept frozen: cheaper training. ``accurate``
+    tunes every layer: on real comments that scored 0.550 macro-F1 (3 seeds) against 0.503 with 8 of 12
+    frozen (README, "The classifier")."""
     seed: int = 13
     warmup: float = 0.1
     weight_decay: float = 0.01
@@ -37,8 +39,8 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "accurate": Preset(
-        name="accurate", encoder="mpnet", learning_rate=5e-5, epochs=3, batch_size=16,
-        max_length=128, freeze_layers=8,
+        name="accurate", encoder="mpnet", learning_rate=2e-5, epochs=3, batch_size=16,
+        max_length=128, freeze_layers=0,
     ),
     "fast": Preset(
         name="fast", encoder="minilm", learning_rate=1.2e-4, epochs=3, batch_size=16,
