@@ -20,6 +20,7 @@ levers already measured (the mean of their calibrated probabilities).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -87,6 +88,8 @@ LEVERS: dict[str, tuple[str, dict, object]] = {
     "accurate": ("accurate", {}, _all),
     "accurate-top4": ("accurate", {"freeze_layers": 8, "learning_rate": 5e-5}, _all),
     "accurate-top6": ("accurate", {"freeze_layers": 6, "learning_rate": 5e-5}, _all),
+    "accurate-lpft": ("accurate", {"probe_epochs": 5}, _all),
+    "fast-lpft": ("fast", {"probe_epochs": 5}, _all),
     "accurate-full-short": ("accurate", {"epochs": 4}, _only_short),
     "accurate-full-shared": ("accurate", {}, _only_shared),
 }
@@ -197,6 +200,10 @@ def main() -> None:
                         help="fit the temperature on all of authored dev, only on its comments written "
                              "in real threads' voices (r-* files) and its long implicit ones, or on the "
                              "1,560 candidate comments no preset trains on (benchmarks/candidates)")
+    parser.add_argument("--teacher", type=Path, default=None,
+                        help="distil from this teacher file (lines of id and probs, as sentiment train "
+                             "--teacher-out writes) instead of the bundled teacher/accurate.jsonl; "
+                             "use a separate --out, since cached runs do not record their teacher")
     args = parser.parse_args()
     if not args.real_dev.exists():
         sys.exit(f"no real-comment development set at {args.real_dev} (use --real-dev FILE)")
@@ -209,7 +216,10 @@ def main() -> None:
             if args.calibrate_on == "real-like" else None)
     from sentiment.classify.lifecycle import teacher_probs
 
-    teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
+    if args.teacher:
+        teacher = {row["id"]: row["probs"] for row in map(json.loads, args.teacher.read_text().splitlines())}
+    else:
+        teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
     seeds = [int(s) for s in args.seeds.split(",")]
     candidates = extra_examples(CANDIDATES)
     cand_gold = [e.label for e in candidates] if args.calibrate_on == "candidates" else None

@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -153,6 +153,11 @@ def _silent(phase: str, done: int, total: int) -> None:
     """The ``ProgressFn`` used when the caller follows no progress."""
 
 
+def _renamed(report: ProgressFn, phase: str, as_phase: str) -> ProgressFn:
+    """``report`` with phase ``phase`` reported as ``as_phase``."""
+    return lambda name, done, total: report(as_phase if name == phase else name, done, total)
+
+
 def _base_model(preset: Preset, cache: Path, report: ProgressFn):
     """The preset's pretrained encoder with a fresh 4-way head, and its tokenizer."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -265,6 +270,12 @@ def fine_tune(
                  preset.max_length)
     gold = np.array([LABELS.index(e.label) for e in train_examples])
     soft, has_soft = _soft_targets(preset, train_examples, teacher)
+    if preset.probe_epochs > 0:
+        probe = replace(preset, freeze_layers=model.config.num_hidden_layers, epochs=preset.probe_epochs,
+                        learning_rate=preset.probe_learning_rate, warmup=0.0)
+        _fit(model, tokenizer, probe, ids, gold, soft, has_soft, _renamed(report, "train", "probe"))
+        for p in model.parameters():
+            p.requires_grad = True
     losses = _fit(model, tokenizer, preset, ids, gold, soft, has_soft, report)
     return FineTuned(model, tokenizer, model_version(preset, digest), digest, int(has_soft.sum()),
                      float(np.mean(losses[-20:])) if losses else None, time.perf_counter() - started)

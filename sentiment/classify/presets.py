@@ -35,6 +35,10 @@ class Preset:
     """Weigh the loss by (the square root of) inverse label frequency."""
     distill_weight: float = 0.0
     """Share of the loss that matches the ``accurate`` model's probabilities, when available."""
+    probe_epochs: int = 0
+    """Epochs training only the fresh head on the frozen encoder before fine-tuning (LP-FT,
+    Kumar et al., 2022: a random head distorts pretrained features on the way to fitting)."""
+    probe_learning_rate: float = 1e-3
 
 
 PRESETS: dict[str, Preset] = {
