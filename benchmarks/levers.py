@@ -20,7 +20,6 @@ levers already measured (the mean of their calibrated probabilities).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -214,10 +213,10 @@ def main() -> None:
     real_gold, dev_gold = [e.label for e in real], [e.label for e in dev]
     rows = (np.array([e.id[:2] in {"ra", "rb", "rc", "rd", "re", "sl"} for e in dev])
             if args.calibrate_on == "real-like" else None)
-    from sentiment.classify.lifecycle import teacher_probs
+    from sentiment.classify.lifecycle import read_teacher, teacher_probs
 
     if args.teacher:
-        teacher = {row["id"]: row["probs"] for row in map(json.loads, args.teacher.read_text().splitlines())}
+        teacher = read_teacher(args.teacher)
     else:
         teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
     seeds = [int(s) for s in args.seeds.split(",")]

@@ -49,12 +49,15 @@ def training_data(con: duckdb.DuckDBPyConnection | None = None) -> tuple[list[Ex
     return bundled_examples("train") + user_examples(con), bundled_examples("dev")
 
 
-def _bundled_teacher() -> dict[str, list[float]]:
-    path = resources.files("sentiment.classify") / "data" / "teacher" / "accurate.jsonl"
-    if not path.is_file():
-        return {}
+def read_teacher(path) -> dict[str, list[float]]:
+    """A teacher file (as ``write_teacher`` writes it): example id → probabilities."""
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return {row["id"]: row["probs"] for row in rows}
+
+
+def _bundled_teacher() -> dict[str, list[float]]:
+    path = resources.files("sentiment.classify") / "data" / "teacher" / "accurate.jsonl"
+    return read_teacher(path) if path.is_file() else {}
 
 
 def _local_teacher(settings: Settings, examples: Sequence[Example]) -> tuple[dict[str, list[float]], str | None]:

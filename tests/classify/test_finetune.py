@@ -22,7 +22,7 @@ def test_the_probe_trains_the_head_on_the_encoder_as_pretrained(tmp_path):
     assert encoder and all(torch.equal(after[k], before[k]) for k in encoder)
     assert not torch.equal(after["classifier.weight"], before["classifier.weight"])
     probe_steps = [done for phase, done, _ in phases if phase == "probe"]
-    assert probe_steps and probe_steps[-1] == phases[[p for p, _, _ in phases].index("probe")][2]
+    assert probe_steps and probe_steps[-1] == next(total for phase, _, total in phases if phase == "probe")
     assert not any(phase == "train" for phase, _, _ in phases)  # no fine-tuning epochs asked for
 
 
