@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Sequence
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
@@ -49,7 +50,7 @@ def training_data(con: duckdb.DuckDBPyConnection | None = None) -> tuple[list[Ex
     return bundled_examples("train") + user_examples(con), bundled_examples("dev")
 
 
-def read_teacher(path) -> dict[str, list[float]]:
+def read_teacher(path: Path | Traversable) -> dict[str, list[float]]:
     """A teacher file (as ``write_teacher`` writes it): example id → probabilities."""
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return {row["id"]: row["probs"] for row in rows}
