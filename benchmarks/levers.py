@@ -12,8 +12,9 @@ is fitted on the authored dev split, never on real comments; nothing is fitted o
 A lever written ``NAME@DIR`` also trains on every ``*.jsonl`` in DIR: new comments measured
 before they join the bundled data.
 
-Each run's dev logits are kept in ``--out`` (one ``.npz`` per lever and seed), so a later run
-with more levers or seeds trains only what is new, and ``--combine A+B`` prints ensembles of
+Each run's dev logits are kept in ``--out`` (one ``.npz`` per lever, digest of the data it
+trained on, and seed), so a later run with more levers or seeds trains only what is new, a change
+to the bundled data trains again instead of reusing stale logits, and ``--combine A+B`` prints ensembles of
 levers already measured (the mean of their calibrated probabilities).
 """
 
@@ -32,13 +33,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sentiment.classify.examples import Example, bundled_examples, read_labelled_jsonl  # noqa: E402
+from sentiment.classify.examples import Example, bundled_examples, data_hash, read_labelled_jsonl  # noqa: E402
 from sentiment.classify.metrics import fit_temperature, score, softmax  # noqa: E402
 from sentiment.classify.presets import get_preset  # noqa: E402
 from sentiment.settings import LABELS, Settings  # noqa: E402
 
 REAL_DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev" / "comments.jsonl"
-CANDIDATES = Path(__file__).resolve().parent / "candidates"
 
 
 def _all(examples: list[Example]) -> list[Example]:
@@ -99,18 +99,29 @@ def extra_examples(folder: Path) -> list[Example]:
     return [e for path in sorted(folder.glob("*.jsonl")) for e in read_labelled_jsonl(path, default_source="authored")]
 
 
+def lever_examples(lever: str, train_examples: list[Example]) -> list[Example]:
+    """What ``lever`` trains on: its share of the bundled training data, plus DIR's comments for
+    ``NAME@DIR``."""
+    base, _, extra = lever.partition("@")
+    return LEVERS[base][2](train_examples) + (extra_examples(Path(extra)) if extra else [])
+
+
+def cache_path(out: Path, lever: str, examples: list[Example], seed: int) -> Path:
+    """Where one lever's logits for one seed are kept, named by the data it trained on."""
+    return out / f"{lever.replace('/', '_')}-{data_hash(examples)[:10]}-s{seed}.npz"
+
+
 def run_one(lever: str, seed: int, train_examples, sets: dict[str, list[Example]], out: Path,
             threads: int, teacher) -> dict[str, np.ndarray]:
     """Dev logits of one lever and seed, trained now unless ``out`` already holds them."""
-    path = out / f"{lever.replace('/', '_')}-s{seed}.npz"
+    examples = lever_examples(lever, train_examples)
+    path = cache_path(out, lever, examples, seed)
     if path.exists():
         return dict(np.load(path))
     from sentiment.classify.finetune import fine_tune, torch_logits
 
-    base, _, extra = lever.partition("@")
-    name, overrides, data = LEVERS[base]
+    name, overrides, _ = LEVERS[lever.partition("@")[0]]
     preset = replace(get_preset(name), seed=seed, **overrides)
-    examples = data(train_examples) + (extra_examples(Path(extra)) if extra else [])
     started = time.perf_counter()
     last = [0.0]
 
@@ -131,16 +142,10 @@ def run_one(lever: str, seed: int, train_examples, sets: dict[str, list[Example]
 
 
 def calibrated(logits: dict[str, np.ndarray], dev_gold: list[str],
-               rows: np.ndarray | None = None, cand_gold: list[str] | None = None) -> dict[str, np.ndarray]:
-    """Probabilities at the temperature fitted on authored dev (its ``rows`` only, when given),
-    or on the held-out candidate comments when ``cand_gold`` is given."""
-    if cand_gold is not None:
-        if "cand" not in logits:
-            sys.exit("this run has no logits on benchmarks/candidates (measured before they were kept)")
-        t = fit_temperature(logits["cand"], cand_gold)
-    else:
-        rows = rows if rows is not None else np.ones(len(dev_gold), dtype=bool)
-        t = fit_temperature(logits["dev"][rows], [g for g, keep in zip(dev_gold, rows) if keep])
+               rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Probabilities at the temperature fitted on authored dev (its ``rows`` only, when given)."""
+    rows = rows if rows is not None else np.ones(len(dev_gold), dtype=bool)
+    t = fit_temperature(logits["dev"][rows], [g for g, keep in zip(dev_gold, rows) if keep])
     return {key: softmax(value, t) for key, value in logits.items() if key == "dev" or key.startswith("real")}
 
 
@@ -195,10 +200,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cached-only", action="store_true",
                         help="train nothing: report only the levers and seeds already in --out")
-    parser.add_argument("--calibrate-on", choices=("dev", "real-like", "candidates"), default="dev",
-                        help="fit the temperature on all of authored dev, only on its comments written "
-                             "in real threads' voices (r-* files) and its long implicit ones, or on the "
-                             "1,560 candidate comments no preset trains on (benchmarks/candidates)")
+    parser.add_argument("--calibrate-on", choices=("dev", "real-like"), default="dev",
+                        help="fit the temperature on all of authored dev, or only on its comments written "
+                             "in real threads' voices (r-* files) and its long implicit ones")
     parser.add_argument("--teacher", type=Path, default=None,
                         help="distil from this teacher file (lines of id and probs, as sentiment train "
                              "--teacher-out writes) instead of the bundled teacher/accurate.jsonl; "
@@ -220,21 +224,18 @@ def main() -> None:
     else:
         teacher, _ = teacher_probs(Settings(models_dir=args.out / "no-local-teacher"), train_examples)
     seeds = [int(s) for s in args.seeds.split(",")]
-    candidates = extra_examples(CANDIDATES)
-    cand_gold = [e.label for e in candidates] if args.calibrate_on == "candidates" else None
     sets = {"real": real, "dev": dev, "real_notitle": [replace(e, thread_title=None) for e in real],
-            "real_headtail": head_tail(real), "cand": candidates}
+            "real_headtail": head_tail(real)}
     levers = [lever for lever in args.levers.split(",") if lever]
-    if cand_gold is not None and any(lever.partition("@")[2] for lever in levers):
-        sys.exit("--calibrate-on candidates needs levers that do not train on extra comments")
     measured: dict[str, list[dict[str, np.ndarray]]] = {}
     for lever in levers:
         if lever.partition("@")[0] not in LEVERS:
             sys.exit(f"unknown lever {lever!r}; choose from {', '.join(LEVERS)}")
-        done = [seed for seed in seeds if (args.out / f"{lever.replace('/', '_')}-s{seed}.npz").exists()]
+        done = [seed for seed in seeds
+                if cache_path(args.out, lever, lever_examples(lever, train_examples), seed).exists()]
         measured[lever] = [
             calibrated(run_one(lever, seed, train_examples, sets, args.out,
-                               args.threads, teacher), dev_gold, rows, cand_gold)
+                               args.threads, teacher), dev_gold, rows)
             for seed in (done if args.cached_only else seeds)]
         if not measured[lever]:
             del measured[lever]
@@ -242,9 +243,14 @@ def main() -> None:
         parts = combo.split("+")
         for part in parts:
             if part not in measured:
-                cached = [args.out / f"{part.replace('/', '_')}-s{seed}.npz" for seed in seeds]
-                measured[part] = [calibrated(dict(np.load(path)), dev_gold, rows, cand_gold)
+                if part.partition("@")[0] not in LEVERS:
+                    sys.exit(f"unknown lever {part!r} in --combine; choose from {', '.join(LEVERS)}")
+                examples = lever_examples(part, train_examples)
+                cached = [cache_path(args.out, part, examples, seed) for seed in seeds]
+                measured[part] = [calibrated(dict(np.load(path)), dev_gold, rows)
                                   for path in cached if path.exists()]
+                if not measured[part]:
+                    sys.exit(f"--combine: no runs of {part} on the current data in {args.out}; measure it first")
         # one member per seed; a lever with fewer seeds repeats its own
         runs = max(len(measured[p]) for p in parts)
         measured[combo] = [{k: np.mean([measured[p][i % len(measured[p])][k] for p in parts], axis=0)
