@@ -14,8 +14,8 @@ before they join the bundled data.
 
 Each run's dev logits are kept in ``--out`` (one ``.npz`` per lever, digest of the data it
 trained on, and seed), so a later run with more levers or seeds trains only what is new, a change
-to the bundled data trains again instead of reusing stale logits, and ``--combine A+B`` prints ensembles of
-levers already measured (the mean of their calibrated probabilities).
+to the bundled data trains again instead of reusing stale logits, and ``--combine A+B`` prints
+ensembles of levers already measured (the mean of their calibrated probabilities).
 """
 
 from __future__ import annotations
@@ -111,10 +111,10 @@ def cache_path(out: Path, lever: str, examples: list[Example], seed: int) -> Pat
     return out / f"{lever.replace('/', '_')}-{data_hash(examples)[:10]}-s{seed}.npz"
 
 
-def run_one(lever: str, seed: int, train_examples, sets: dict[str, list[Example]], out: Path,
+def run_one(lever: str, seed: int, examples: list[Example], sets: dict[str, list[Example]], out: Path,
             threads: int, teacher) -> dict[str, np.ndarray]:
-    """Dev logits of one lever and seed, trained now unless ``out`` already holds them."""
-    examples = lever_examples(lever, train_examples)
+    """Dev logits of one lever trained on ``examples`` with one seed, trained now unless ``out``
+    already holds them."""
     path = cache_path(out, lever, examples, seed)
     if path.exists():
         return dict(np.load(path))
@@ -231,10 +231,10 @@ def main() -> None:
     for lever in levers:
         if lever.partition("@")[0] not in LEVERS:
             sys.exit(f"unknown lever {lever!r}; choose from {', '.join(LEVERS)}")
-        done = [seed for seed in seeds
-                if cache_path(args.out, lever, lever_examples(lever, train_examples), seed).exists()]
+        examples = lever_examples(lever, train_examples)
+        done = [seed for seed in seeds if cache_path(args.out, lever, examples, seed).exists()]
         measured[lever] = [
-            calibrated(run_one(lever, seed, train_examples, sets, args.out,
+            calibrated(run_one(lever, seed, examples, sets, args.out,
                                args.threads, teacher), dev_gold, rows)
             for seed in (done if args.cached_only else seeds)]
         if not measured[lever]:
