@@ -87,7 +87,7 @@ def draw_audit(con: duckdb.DuckDBPyConnection, n: int, *, seed: int = 0, event_i
         raise AuditFrameError("no unlabelled classified comments in that frame: run `sentiment classify`, "
                               "or widen --event/--since/--until")
     drawn_at = utcnow()
-    audit_id = f"audit-{drawn_at:%Y%m%dT%H%M%S}-{seed}"
+    audit_id = f"audit-{drawn_at:%Y%m%dT%H%M%S.%f}-{seed}"  # two draws in one second stay two audits
     rows = con.execute(
         f"""SELECT doc_id, text, thread_title, label, confidence FROM (
                 SELECT *, row_number() OVER (PARTITION BY "window"
